@@ -1,0 +1,333 @@
+//! Desired state: what the team wants, as a typed, versioned TOML file in the
+//! platform config directory. It never holds a secret, only the names of
+//! keychain entries. Older schema versions are migrated (with a backup kept);
+//! a corrupt file is reported with its path, line and column and left alone.
+
+mod migrate;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use migrate::CURRENT_SCHEMA_VERSION;
+
+/// File name of the desired state inside the config directory.
+pub const CONFIG_FILE_NAME: &str = "slipway.toml";
+/// Overrides the config directory (tests, rehearsals, several installs).
+pub const CONFIG_DIR_ENV: &str = "SLIPWAY_CONFIG_DIR";
+
+/// The whole desired state. Every section is optional until the wizard has
+/// filled it in, so a half-finished setup can be saved and resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredState {
+    pub schema_version: u32,
+    /// Marks everything this install creates (IAM/ECR tags, Docker labels), so
+    /// the observed state can be rebuilt from the world if this file is lost.
+    pub install_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<AwsSettings>,
+    #[serde(default)]
+    pub docker: DockerSettings,
+    #[serde(default)]
+    pub runners: RunnerSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubSettings {
+    pub organization: String,
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    /// REST API base URL; GitHub Enterprise Server and tests override it.
+    #[serde(default = "default_github_api_url")]
+    pub api_url: String,
+    /// Name of the keychain entry that holds the personal access token.
+    #[serde(default = "default_token_secret")]
+    pub token_secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSettings {
+    pub region: String,
+    /// Named profile used only to set things up (the admin's identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap_profile: Option<String>,
+    #[serde(default = "default_repository_prefix")]
+    pub repository_prefix: String,
+    #[serde(default = "default_keep_tagged_images")]
+    pub keep_tagged_images: u32,
+    /// Overrides the AWS endpoint (moto in tests and rehearsals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerSettings {
+    /// `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`;
+    /// unset means `DOCKER_HOST` or the platform's local socket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Directory with ca.pem, cert.pem and key.pem for TCP with TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerSettings {
+    pub count: u32,
+    /// Labels added to `self-hosted,linux,slipway`.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    pub image: String,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        Self {
+            count: 2,
+            labels: Vec::new(),
+            image: DEFAULT_RUNNER_IMAGE.to_string(),
+        }
+    }
+}
+
+/// The runner image Slipway starts unless told otherwise, at a pinned tag.
+pub const DEFAULT_RUNNER_IMAGE: &str = "myoung34/github-runner:2.329.0";
+
+fn default_github_api_url() -> String {
+    "https://api.github.com".to_string()
+}
+fn default_token_secret() -> String {
+    "github-token".to_string()
+}
+fn default_repository_prefix() -> String {
+    "slipway".to_string()
+}
+fn default_keep_tagged_images() -> u32 {
+    10
+}
+
+impl DesiredState {
+    /// A fresh desired state with a new install id and nothing chosen yet.
+    pub fn new() -> Self {
+        Self {
+            schema_version: CURRENT_SCHEMA_VERSION,
+            install_id: uuid::Uuid::new_v4().to_string(),
+            github: None,
+            aws: None,
+            docker: DockerSettings::default(),
+            runners: RunnerSettings::default(),
+        }
+    }
+}
+
+impl Default for DesiredState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot find a config directory for this user (no home directory?); set {CONFIG_DIR_ENV} to choose one")]
+    NoConfigDir,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}. Check that the directory exists and is writable")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}, line {line}, column {column}: {message}. Fix the file or move it aside; Slipway has not changed it")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path} was written by a newer Slipway (schema version {found}, this build knows up to {supported}); update Slipway")]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{path}: cannot migrate from schema version {from}: {reason}. Slipway has not changed the file")]
+    Migration {
+        path: PathBuf,
+        from: u32,
+        reason: String,
+    },
+}
+
+/// What loading found, so callers can tell the user about a migration.
+#[derive(Debug)]
+pub struct Loaded {
+    pub state: DesiredState,
+    /// Set when an older file was migrated; the original is kept at this path.
+    pub migrated_backup: Option<PathBuf>,
+}
+
+/// Reads and writes the desired state at one path.
+#[derive(Debug, Clone)]
+pub struct ConfigStore {
+    path: PathBuf,
+}
+
+impl ConfigStore {
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// `$SLIPWAY_CONFIG_DIR/slipway.toml`, else the platform config directory:
+    /// `~/.config/slipway` (XDG), `~/Library/Application Support/dev.slipway.Slipway`,
+    /// or `%APPDATA%\Slipway\Slipway\config`.
+    pub fn default_location() -> Result<Self, ConfigError> {
+        if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
+            return Ok(Self::at(PathBuf::from(dir).join(CONFIG_FILE_NAME)));
+        }
+        let dirs = directories::ProjectDirs::from("dev", "Slipway", "Slipway")
+            .ok_or(ConfigError::NoConfigDir)?;
+        Ok(Self::at(dirs.config_dir().join(CONFIG_FILE_NAME)))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Loads the desired state; `Ok(None)` when no file exists yet.
+    pub fn load(&self) -> Result<Option<Loaded>, ConfigError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let raw: toml::Table = toml::from_str(&text).map_err(|e| self.parse_error(&text, &e))?;
+        let version = migrate::schema_version_of(&raw).map_err(|message| ConfigError::Parse {
+            path: self.path.clone(),
+            line: 1,
+            column: 1,
+            message,
+        })?;
+        if version > CURRENT_SCHEMA_VERSION {
+            return Err(ConfigError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                supported: CURRENT_SCHEMA_VERSION,
+            });
+        }
+        if version == CURRENT_SCHEMA_VERSION {
+            let state: DesiredState =
+                toml::from_str(&text).map_err(|e| self.parse_error(&text, &e))?;
+            return Ok(Some(Loaded {
+                state,
+                migrated_backup: None,
+            }));
+        }
+        let migrated =
+            migrate::to_current(raw, version).map_err(|reason| ConfigError::Migration {
+                path: self.path.clone(),
+                from: version,
+                reason,
+            })?;
+        let state: DesiredState =
+            migrated
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Migration {
+                    path: self.path.clone(),
+                    from: version,
+                    reason: e.message().to_string(),
+                })?;
+        let backup = self.backup_path(version);
+        std::fs::copy(&self.path, &backup).map_err(|source| ConfigError::Write {
+            path: backup.clone(),
+            source,
+        })?;
+        self.save(&state)?;
+        Ok(Some(Loaded {
+            state,
+            migrated_backup: Some(backup),
+        }))
+    }
+
+    /// Writes atomically (temporary file, then rename) so a crash never leaves
+    /// a half-written config behind.
+    pub fn save(&self, state: &DesiredState) -> Result<(), ConfigError> {
+        let write_err = |source| ConfigError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let text = Self::render(state);
+        let tmp = self.path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(write_err)?;
+        std::fs::rename(&tmp, &self.path).map_err(write_err)
+    }
+
+    /// The file's text for a state, as saved and as `slipway config` shows it.
+    pub fn render(state: &DesiredState) -> String {
+        let body = toml::to_string_pretty(state).expect("desired state always serializes");
+        format!("# Slipway desired state. Secrets are not stored here: they live in the OS keychain.\n{body}")
+    }
+
+    /// `slipway.toml.v1.bak`, or with a numeric suffix if that exists already,
+    /// so an earlier backup is never overwritten.
+    fn backup_path(&self, version: u32) -> PathBuf {
+        let base = format!("{}.v{version}.bak", self.path.display());
+        let mut candidate = PathBuf::from(&base);
+        let mut n = 1;
+        while candidate.exists() {
+            candidate = PathBuf::from(format!("{base}.{n}"));
+            n += 1;
+        }
+        candidate
+    }
+
+    fn parse_error(&self, text: &str, error: &toml::de::Error) -> ConfigError {
+        let (line, column) = error
+            .span()
+            .map(|span| line_and_column(text, span.start))
+            .unwrap_or((1, 1));
+        ConfigError::Parse {
+            path: self.path.clone(),
+            line,
+            column,
+            message: humanize(error.message()),
+        }
+    }
+}
+
+/// serde's type names mean little to users; say what kind of value is wanted.
+fn humanize(message: &str) -> String {
+    message
+        .trim()
+        .replace("expected u32", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+}
+
+/// 1-based line and column of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests;

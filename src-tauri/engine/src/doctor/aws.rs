@@ -1,0 +1,182 @@
+//! Doctor check: which AWS credentials the default chain would find, from the
+//! environment and the shared config/credentials files (named profiles,
+//! including SSO). Nothing is resolved over the network and no secret or key
+//! id is shown: only where credentials come from.
+
+use aws_config::profile::ProfileSet;
+use aws_types::os_shim_internal::{Env, Fs};
+
+use super::{Check, Status};
+
+const TITLE: &str = "AWS credentials";
+
+/// How a profile gets its credentials.
+fn profile_kind(set: &ProfileSet, name: &str) -> Option<&'static str> {
+    let p = set.get_profile(name)?;
+    Some(
+        if p.get("sso_session").is_some() || p.get("sso_start_url").is_some() {
+            "SSO"
+        } else if p.get("role_arn").is_some() {
+            "assume role"
+        } else if p.get("credential_process").is_some() {
+            "credential process"
+        } else if p.get("web_identity_token_file").is_some() {
+            "web identity"
+        } else if p.get("aws_access_key_id").is_some() {
+            "access key"
+        } else if p.get("login_session").is_some() {
+            "console login"
+        } else {
+            return None;
+        },
+    )
+}
+
+pub(super) async fn check() -> Check {
+    check_in(&Env::real(), &Fs::real()).await
+}
+
+/// The check against a given environment and file system (tests pass fakes
+/// of the process environment; the parsing is aws-config's own).
+async fn check_in(env: &Env, fs: &Fs) -> Check {
+    let env_keys = env.get("AWS_ACCESS_KEY_ID").is_ok() && env.get("AWS_SECRET_ACCESS_KEY").is_ok();
+    let env_web_identity = env.get("AWS_WEB_IDENTITY_TOKEN_FILE").is_ok();
+    let selected = env
+        .get("AWS_PROFILE")
+        .unwrap_or_else(|_| "default".to_string());
+
+    let loaded = aws_config::profile::load(fs, env, &Default::default(), None).await;
+    let (profiles, load_problem) = match loaded {
+        Ok(set) => {
+            let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
+            names.sort();
+            let described: Vec<(String, Option<&'static str>)> = names
+                .into_iter()
+                .map(|n| {
+                    let k = profile_kind(&set, &n);
+                    (n, k)
+                })
+                .collect();
+            (described, None)
+        }
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+
+    let usable: Vec<String> = profiles
+        .iter()
+        .filter_map(|(name, kind)| kind.map(|k| format!("{name} ({k})")))
+        .collect();
+    let mut sources = Vec::new();
+    if env_keys {
+        sources.push("environment variables".to_string());
+    }
+    if env_web_identity {
+        sources.push("web identity token (environment)".to_string());
+    }
+
+    let mut check = if let Some(problem) = load_problem {
+        Check::new(
+            "aws",
+            TITLE,
+            Status::Error,
+            "the AWS config files could not be read",
+        )
+        .fix(format!(
+            "{problem}. Fix ~/.aws/config or ~/.aws/credentials"
+        ))
+    } else if usable.is_empty() && sources.is_empty() {
+        Check::new("aws", TITLE, Status::Warning, "no AWS credentials found")
+            .fix("Run `aws configure sso` or `aws configure` for an admin profile, or type admin keys in the AWS step (kept in memory only)")
+    } else {
+        let count = usable.len() + sources.len();
+        Check::new(
+            "aws",
+            TITLE,
+            Status::Ok,
+            format!("{count} credential source(s) found"),
+        )
+    };
+    if !sources.is_empty() {
+        check = check.detail("Environment", sources.join(", "));
+    }
+    if !usable.is_empty() {
+        check = check.detail("Profiles", usable.join(", "));
+    }
+    check.detail("Selected profile", selected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = "\
+[profile admin-sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = AdministratorAccess
+region = eu-west-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+
+[profile deployer]
+role_arn = arn:aws:iam::123456789012:role/deploy
+source_profile = default
+
+[profile region-only]
+region = us-east-1
+";
+    const CREDENTIALS: &str = "[default]\naws_access_key_id = AKIAEXAMPLEKEYID1234\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
+
+    fn fs() -> Fs {
+        Fs::from_slice(&[
+            ("/home/u/.aws/config", CONFIG),
+            ("/home/u/.aws/credentials", CREDENTIALS),
+        ])
+    }
+
+    #[tokio::test]
+    async fn lists_profiles_by_kind_including_sso_and_never_shows_keys() {
+        let env = Env::from_slice(&[("HOME", "/home/u"), ("AWS_PROFILE", "admin-sso")]);
+        let check = check_in(&env, &fs()).await;
+        assert_eq!(check.status, Status::Ok);
+        let profiles = &check
+            .details
+            .iter()
+            .find(|d| d.label == "Profiles")
+            .unwrap()
+            .value;
+        assert_eq!(
+            profiles,
+            "admin-sso (SSO), default (access key), deployer (assume role)"
+        );
+        assert_eq!(check.details.last().unwrap().value, "admin-sso");
+        let shown = format!("{check:?}");
+        assert!(
+            !shown.contains("AKIAEXAMPLE") && !shown.contains("wJalrXUtn"),
+            "{shown}"
+        );
+    }
+
+    #[tokio::test]
+    async fn environment_keys_count_as_a_source() {
+        let env = Env::from_slice(&[
+            ("HOME", "/nowhere"),
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID1234"),
+            ("AWS_SECRET_ACCESS_KEY", "secret-value"),
+        ]);
+        let check = check_in(&env, &Fs::from_slice(&[])).await;
+        assert_eq!(check.status, Status::Ok);
+        assert_eq!(check.details[0].value, "environment variables");
+        assert!(!format!("{check:?}").contains("secret-value"));
+    }
+
+    #[tokio::test]
+    async fn nothing_found_says_how_to_add_credentials() {
+        let env = Env::from_slice(&[("HOME", "/nowhere")]);
+        let check = check_in(&env, &Fs::from_slice(&[])).await;
+        assert_eq!(check.status, Status::Warning);
+        assert!(check.fix.unwrap().contains("aws configure sso"));
+    }
+}

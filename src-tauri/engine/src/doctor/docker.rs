@@ -1,0 +1,44 @@
+//! Doctor check: is the Docker engine reachable, and what is it.
+
+use super::{gib, Check, Status};
+use crate::config::DockerSettings;
+use crate::docker::{connect, DockerEndpoint};
+
+const TITLE: &str = "Docker engine";
+
+pub(super) async fn check(settings: &DockerSettings) -> Check {
+    let endpoint = match DockerEndpoint::resolve(settings) {
+        Ok(e) => e,
+        Err(e) => {
+            return Check::new(
+                "docker",
+                TITLE,
+                Status::Error,
+                "the Docker host setting is invalid",
+            )
+            .fix(e.to_string())
+        }
+    };
+    match connect(&endpoint).await {
+        Ok((_, info)) => Check::new(
+            "docker",
+            TITLE,
+            Status::Ok,
+            format!("Docker {} reachable at {}", info.version, info.endpoint),
+        )
+        .detail(
+            "Engine",
+            format!("{} (API {})", info.version, info.api_version),
+        )
+        .detail("OS", format!("{} {}", info.os, info.arch))
+        .detail("CPUs", info.cpus.to_string())
+        .detail("Memory", gib(info.memory_bytes)),
+        Err(e) => Check::new(
+            "docker",
+            TITLE,
+            Status::Error,
+            format!("cannot reach Docker at {}", endpoint.describe()),
+        )
+        .fix(e.to_string()),
+    }
+}

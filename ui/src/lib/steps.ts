@@ -1,0 +1,21 @@
+// The wizard's steps, in order. A step whose backend is not built yet is
+// listed but disabled and says so; nothing here pretends to work.
+export interface WizardStep {
+  id: string;
+  title: string;
+  available: boolean;
+  note?: string;
+}
+
+const NOT_BUILT = "Not built yet";
+
+export const STEPS: WizardStep[] = [
+  { id: "doctor", title: "Welcome & checks", available: true },
+  { id: "github", title: "GitHub", available: false, note: NOT_BUILT },
+  { id: "aws", title: "AWS", available: false, note: NOT_BUILT },
+  { id: "docker", title: "Docker host", available: false, note: NOT_BUILT },
+  { id: "repos", title: "Repositories & workflow", available: false, note: NOT_BUILT },
+  { id: "review", title: "Review plan", available: false, note: NOT_BUILT },
+  { id: "apply", title: "Apply", available: false, note: NOT_BUILT },
+  { id: "status", title: "Status", available: false, note: NOT_BUILT },
+];
