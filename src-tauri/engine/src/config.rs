@@ -5,6 +5,7 @@
 
 mod migrate;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,14 @@ pub struct GithubSettings {
     /// Name of the keychain entry that holds the personal access token.
     #[serde(default = "default_token_secret")]
     pub token_secret: String,
+    /// Branches that build and get an ECR repository each.
+    #[serde(default = "default_branches")]
+    pub branches: Vec<String>,
+    /// GitHub's numeric ids, for the immutable OIDC subject form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub repository_ids: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +73,56 @@ pub struct AwsSettings {
     /// Overrides the AWS endpoint (moto in tests and rehearsals).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
+    /// How workflows authenticate to ECR.
+    #[serde(default)]
+    pub auth: AwsAuthMode,
+    /// The push identity's IAM user (access-key mode).
+    #[serde(default = "default_push_user")]
+    pub push_user: String,
+    /// IAM path for everything Slipway creates.
+    #[serde(default = "default_iam_path")]
+    pub iam_path: String,
+    /// The push role (OIDC mode).
+    #[serde(default = "default_push_role")]
+    pub push_role: String,
+    /// Keychain entry that holds the push user's access key.
+    #[serde(default = "default_key_secret")]
+    pub key_secret: String,
+    /// Also create an ECR creation template so branches pushed later get a
+    /// repository with the same settings (not served by moto; off in tests).
+    #[serde(default = "default_true")]
+    pub create_on_push_template: bool,
+}
+
+/// How the generated workflow gets AWS credentials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AwsAuthMode {
+    /// A least-privilege IAM user whose key lives in the keychain (and in the
+    /// repositories' Actions secrets).
+    #[default]
+    AccessKey,
+    /// GitHub's OIDC tokens assume a role: no long-lived key anywhere.
+    Oidc,
+}
+
+impl AwsSettings {
+    /// Settings for a region with every other field at its default.
+    pub fn for_region(region: impl Into<String>) -> Self {
+        Self {
+            region: region.into(),
+            bootstrap_profile: None,
+            repository_prefix: default_repository_prefix(),
+            keep_tagged_images: default_keep_tagged_images(),
+            endpoint_url: None,
+            auth: AwsAuthMode::default(),
+            push_user: default_push_user(),
+            iam_path: default_iam_path(),
+            push_role: default_push_role(),
+            key_secret: default_key_secret(),
+            create_on_push_template: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +171,24 @@ fn default_repository_prefix() -> String {
 }
 fn default_keep_tagged_images() -> u32 {
     10
+}
+fn default_branches() -> Vec<String> {
+    vec!["main".to_string()]
+}
+fn default_push_user() -> String {
+    "slipway-ecr-pusher".to_string()
+}
+fn default_iam_path() -> String {
+    "/slipway/".to_string()
+}
+fn default_push_role() -> String {
+    "slipway-ecr-push".to_string()
+}
+fn default_key_secret() -> String {
+    "aws-ecr-push-key".to_string()
+}
+fn default_true() -> bool {
+    true
 }
 
 impl DesiredState {

@@ -5,6 +5,7 @@
 //! (idempotent steps that stream progress events). See docs/ARCHITECTURE.md.
 
 pub mod apply;
+pub mod aws;
 pub mod config;
 pub mod docker;
 pub mod doctor;

@@ -151,6 +151,17 @@ pub enum PlanError {
 
 /// Computes the plan. Pure: the same inputs always give the same steps.
 pub fn plan(desired: &[DesiredResource], observed: &[ObservedResource]) -> Result<Plan, PlanError> {
+    plan_adopting(desired, observed, &BTreeSet::new())
+}
+
+/// Like [`plan`], but resources listed in `adopt` that exist without
+/// Slipway's marker are taken over (updated to carry the marker) instead of
+/// refused. Adoption only happens when the user asks for it by id.
+pub fn plan_adopting(
+    desired: &[DesiredResource],
+    observed: &[ObservedResource],
+    adopt: &BTreeSet<ResourceId>,
+) -> Result<Plan, PlanError> {
     let mut desired_by_id: HashMap<&ResourceId, &DesiredResource> = HashMap::new();
     for d in desired {
         if desired_by_id.insert(&d.id, d).is_some() {
@@ -170,7 +181,7 @@ pub fn plan(desired: &[DesiredResource], observed: &[ObservedResource]) -> Resul
             }
         }
         if let Some(o) = observed_by_id.get(&d.id) {
-            if !o.owned {
+            if !o.owned && !adopt.contains(&d.id) {
                 return Err(PlanError::NotOwned(d.id.clone()));
             }
         }
@@ -220,6 +231,14 @@ pub fn plan(desired: &[DesiredResource], observed: &[ObservedResource]) -> Resul
             .collect();
         let (action, reason, changes) = match observed_by_id.get(id) {
             None => (Action::Create, "does not exist yet".to_string(), Vec::new()),
+            Some(o) if !o.owned => {
+                let changes = diff_attributes(&o.attributes, &d.attributes);
+                (
+                    Action::Update,
+                    "exists without Slipway's marker; adopting it as asked".to_string(),
+                    changes,
+                )
+            }
             Some(o) => {
                 let changes = diff_attributes(&o.attributes, &d.attributes);
                 if changes.is_empty() {

@@ -22,7 +22,11 @@ fn save_then_load_round_trips() {
         repositories: vec!["api".into(), "web".into()],
         api_url: default_github_api_url(),
         token_secret: default_token_secret(),
+        branches: default_branches(),
+        organization_id: Some(1),
+        repository_ids: BTreeMap::from([("api".to_string(), 2)]),
     });
+    state.aws = Some(AwsSettings::for_region("eu-west-1"));
     state.runners.count = 5;
     store.save(&state).unwrap();
     let loaded = store.load().unwrap().unwrap();

@@ -179,3 +179,21 @@ fn a_dependency_that_already_exists_is_not_waited_for() {
     );
     assert!(plan.steps[1].after.is_empty());
 }
+
+#[test]
+fn a_foreign_resource_is_adopted_only_when_asked_by_id() {
+    let user = id("aws.iam_user", "slipway-ecr-pusher");
+    let desired = vec![want(user.clone(), &[], &[("tag.managed-by", "slipway")])];
+    let mut foreign = seen(&want(user.clone(), &[], &[]));
+    foreign.owned = false;
+    let adopt = BTreeSet::from([user.clone()]);
+    let plan = plan_adopting(&desired, std::slice::from_ref(&foreign), &adopt).unwrap();
+    assert_eq!(plan.steps[0].action, Action::Update);
+    assert!(plan.steps[0].reason.contains("adopting"));
+    assert_eq!(plan.steps[0].changes[0].attribute, "tag.managed-by");
+    let other = BTreeSet::from([id("aws.iam_user", "someone-else")]);
+    assert!(matches!(
+        plan_adopting(&desired, &[foreign], &other),
+        Err(PlanError::NotOwned(_))
+    ));
+}

@@ -1,4 +1,4 @@
-//! Engine tests against real peers: the Secret Service (gnome-keyring on a
+//! The keychain and the doctor against real peers: the Secret Service (gnome-keyring on a
 //! private D-Bus session) and a real Docker engine. Run them through
 //! `scripts/test-all.sh`, which starts both; without them these tests fail
 //! with the reason.
@@ -32,7 +32,7 @@ fn read_in_another_process(name: &str, extra_env: &[(&str, &str)]) -> String {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "keychain_child_process_helper",
+            "keychain_docker::keychain_child_process_helper",
             "--nocapture",
             "--test-threads=1",
         ])
