@@ -1,10 +1,13 @@
 //! `slipway`: the command-line face of the engine, for terminals and scripts.
-//! It renders the same doctor checks and plans as the desktop app.
+//! It renders the same doctor checks, plans and progress events as the app.
+
+mod aws_cmds;
+mod render;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use slipway_engine::config::ConfigStore;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use slipway_engine::config::{AwsAuthMode, AwsSettings, ConfigStore, DesiredState, GithubSettings};
 use slipway_engine::doctor::{self, Status};
 use slipway_engine::secrets::Keychain;
 
@@ -29,20 +32,93 @@ enum Command {
     },
     /// Show where the desired state lives and what it holds (never secrets).
     Config,
+    /// Create or update the desired state from flags.
+    Init(InitArgs),
+    /// Show what apply would change, without changing anything.
+    Plan(aws_cmds::PlanArgs),
+    /// Show the plan, then carry it out.
+    Apply(aws_cmds::ApplyArgs),
+    /// Rotate the ECR push key: new key → keychain → old key deleted.
+    Rotate(aws_cmds::AdminArgs),
+    /// Remove everything Slipway created (ECR repositories only with --delete-repositories).
+    Teardown(aws_cmds::TeardownArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthArg {
+    AccessKey,
+    Oidc,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// GitHub organization.
+    #[arg(long)]
+    org: Option<String>,
+    /// Repository to build (repeat for several).
+    #[arg(long = "repo")]
+    repos: Vec<String>,
+    /// Branch that builds (repeat; default: main).
+    #[arg(long = "branch")]
+    branches: Vec<String>,
+    /// AWS region.
+    #[arg(long)]
+    region: Option<String>,
+    /// ECR repository prefix.
+    #[arg(long)]
+    prefix: Option<String>,
+    /// How many images each ECR repository keeps.
+    #[arg(long)]
+    keep_images: Option<u32>,
+    /// How workflows authenticate to AWS.
+    #[arg(long, value_enum)]
+    auth: Option<AuthArg>,
+    /// AWS endpoint override (for rehearsals against moto).
+    #[arg(long)]
+    aws_endpoint: Option<String>,
+    /// Admin profile used to set AWS up.
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Doctor { json } => doctor_command(json).await,
+    let result = match cli.command {
+        Command::Doctor { json } => return doctor_command(json).await,
         Command::Config => config_command(),
+        Command::Init(args) => init_command(args),
+        Command::Plan(args) => aws_cmds::plan(args).await,
+        Command::Apply(args) => aws_cmds::apply(args).await,
+        Command::Rotate(args) => aws_cmds::rotate(args).await,
+        Command::Teardown(args) => aws_cmds::teardown(args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 
+/// The config store and its current state (a new one if none exists yet).
+pub(crate) fn load_state() -> Result<(ConfigStore, Option<DesiredState>), String> {
+    let store = ConfigStore::default_location().map_err(|e| e.to_string())?;
+    let loaded = store.load().map_err(|e| e.to_string())?;
+    if let Some(backup) = loaded.as_ref().and_then(|l| l.migrated_backup.as_ref()) {
+        eprintln!(
+            "note: {} was migrated to the current format; the original is at {}",
+            store.path().display(),
+            backup.display()
+        );
+    }
+    Ok((store, loaded.map(|l| l.state)))
+}
+
 async fn doctor_command(json: bool) -> ExitCode {
-    let settings = match load_docker_settings() {
-        Ok(s) => s,
+    let settings = match load_state() {
+        Ok((_, state)) => state.map(|s| s.docker).unwrap_or_default(),
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
@@ -76,36 +152,75 @@ async fn doctor_command(json: bool) -> ExitCode {
     }
 }
 
-fn load_docker_settings() -> Result<slipway_engine::config::DockerSettings, String> {
-    let store = ConfigStore::default_location().map_err(|e| e.to_string())?;
-    let loaded = store.load().map_err(|e| e.to_string())?;
-    Ok(loaded.map(|l| l.state.docker).unwrap_or_default())
+fn config_command() -> Result<ExitCode, String> {
+    let (store, state) = load_state()?;
+    println!("config file: {}", store.path().display());
+    match state {
+        None => println!("(not created yet: run the desktop app's wizard or `slipway init`)"),
+        Some(state) => print!("{}", ConfigStore::render(&state)),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-fn config_command() -> ExitCode {
-    let store = match ConfigStore::default_location() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+fn init_command(args: InitArgs) -> Result<ExitCode, String> {
+    let (store, state) = load_state()?;
+    let mut state = state.unwrap_or_default();
+    if args.org.is_some() || !args.repos.is_empty() || !args.branches.is_empty() {
+        let github = state.github.get_or_insert_with(|| GithubSettings {
+            organization: String::new(),
+            repositories: Vec::new(),
+            api_url: "https://api.github.com".into(),
+            token_secret: "github-token".into(),
+            branches: vec!["main".into()],
+            organization_id: None,
+            repository_ids: Default::default(),
+        });
+        if let Some(org) = args.org {
+            github.organization = org;
         }
-    };
-    println!("config file: {}", store.path().display());
-    match store.load() {
-        Ok(None) => println!("(not created yet: run the desktop app's wizard)"),
-        Ok(Some(loaded)) => {
-            if let Some(backup) = loaded.migrated_backup {
-                println!(
-                    "migrated from an older version; the original is at {}",
-                    backup.display()
-                );
-            }
-            print!("{}", ConfigStore::render(&loaded.state));
+        if !args.repos.is_empty() {
+            github.repositories = args.repos;
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+        if !args.branches.is_empty() {
+            github.branches = args.branches;
+        }
+        if github.organization.is_empty() {
+            return Err("--org is needed the first time repositories are chosen".into());
         }
     }
-    ExitCode::SUCCESS
+    if let Some(region) = args.region {
+        let aws = state
+            .aws
+            .get_or_insert_with(|| AwsSettings::for_region(region.clone()));
+        aws.region = region;
+    }
+    if let Some(aws) = state.aws.as_mut() {
+        if let Some(prefix) = args.prefix {
+            aws.repository_prefix = prefix;
+        }
+        if let Some(keep) = args.keep_images {
+            aws.keep_tagged_images = keep;
+        }
+        if let Some(auth) = args.auth {
+            aws.auth = match auth {
+                AuthArg::AccessKey => AwsAuthMode::AccessKey,
+                AuthArg::Oidc => AwsAuthMode::Oidc,
+            };
+        }
+        if args.aws_endpoint.is_some() {
+            aws.endpoint_url = args.aws_endpoint;
+        }
+        if args.profile.is_some() {
+            aws.bootstrap_profile = args.profile;
+        }
+    } else if args.prefix.is_some()
+        || args.auth.is_some()
+        || args.aws_endpoint.is_some()
+        || args.keep_images.is_some()
+    {
+        return Err("--region is needed the first time AWS settings are given".into());
+    }
+    store.save(&state).map_err(|e| e.to_string())?;
+    println!("saved {}", store.path().display());
+    Ok(ExitCode::SUCCESS)
 }

@@ -105,13 +105,8 @@ pub fn desired_resources(
         )));
     }
     let install = state.install_id.as_str();
-    let push_policy = policy::ecr_push_policy(
-        &aws.region,
-        account_id,
-        &aws.repository_prefix,
-        aws.create_on_push_template,
-    )
-    .to_canonical_json();
+    let push_policy = policy::ecr_push_policy(&aws.region, account_id, &aws.repository_prefix)
+        .to_canonical_json();
     let mut out = Vec::new();
     match aws.auth {
         AwsAuthMode::AccessKey => {

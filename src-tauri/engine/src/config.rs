@@ -88,10 +88,6 @@ pub struct AwsSettings {
     /// Keychain entry that holds the push user's access key.
     #[serde(default = "default_key_secret")]
     pub key_secret: String,
-    /// Also create an ECR creation template so branches pushed later get a
-    /// repository with the same settings (not served by moto; off in tests).
-    #[serde(default = "default_true")]
-    pub create_on_push_template: bool,
 }
 
 /// How the generated workflow gets AWS credentials.
@@ -120,7 +116,6 @@ impl AwsSettings {
             iam_path: default_iam_path(),
             push_role: default_push_role(),
             key_secret: default_key_secret(),
-            create_on_push_template: true,
         }
     }
 }
@@ -186,9 +181,6 @@ fn default_push_role() -> String {
 }
 fn default_key_secret() -> String {
     "aws-ecr-push-key".to_string()
-}
-fn default_true() -> bool {
-    true
 }
 
 impl DesiredState {

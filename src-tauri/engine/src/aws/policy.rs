@@ -50,16 +50,10 @@ pub fn canonical_json(text: &str) -> Option<String> {
 
 /// Push and pull on the repositories under the prefix. `GetDownloadUrlForLayer`
 /// is a pull action that docker needs to pull base layers and build caches
-/// from these repositories; `CreateRepository` is included only when a
-/// create-on-push template is in use, since ECR requires the pushing principal
-/// to hold it for create-on-push.
-pub fn ecr_push_policy(
-    region: &str,
-    account_id: &str,
-    prefix: &str,
-    create_on_push: bool,
-) -> PolicyDocument {
-    let mut actions = vec![
+/// from these repositories. No `CreateRepository`: Slipway creates the
+/// repositories itself (see docs/ARCHITECTURE.md on create-on-push).
+pub fn ecr_push_policy(region: &str, account_id: &str, prefix: &str) -> PolicyDocument {
+    let actions = vec![
         "ecr:BatchCheckLayerAvailability",
         "ecr:BatchGetImage",
         "ecr:CompleteLayerUpload",
@@ -70,9 +64,6 @@ pub fn ecr_push_policy(
         "ecr:PutImage",
         "ecr:UploadLayerPart",
     ];
-    if create_on_push {
-        actions.insert(2, "ecr:CreateRepository");
-    }
     PolicyDocument {
         version: POLICY_VERSION,
         statement: vec![
@@ -156,7 +147,7 @@ mod tests {
 
     #[test]
     fn push_policy_is_exactly_login_plus_push_pull_on_the_prefix() {
-        let doc = ecr_push_policy("eu-west-1", "123456789012", "slipway", false);
+        let doc = ecr_push_policy("eu-west-1", "123456789012", "slipway");
         let want = serde_json::json!({
             "Version": "2012-10-17",
             "Statement": [
@@ -173,13 +164,13 @@ mod tests {
     }
 
     #[test]
-    fn create_repository_is_granted_only_for_create_on_push() {
-        let with = ecr_push_policy("us-east-1", "1", "p", true).to_canonical_json();
-        let without = ecr_push_policy("us-east-1", "1", "p", false).to_canonical_json();
-        assert!(with.contains("\"ecr:CreateRepository\""));
-        assert!(!without.contains("CreateRepository"));
-        // Never a wildcard action, never a repository outside the prefix.
-        assert!(!with.contains("ecr:*") && with.contains("repository/p/*"));
+    fn no_wildcard_action_and_no_repository_outside_the_prefix() {
+        let doc = ecr_push_policy("us-east-1", "1", "p").to_canonical_json();
+        assert!(
+            !doc.contains("ecr:*")
+                && !doc.contains("CreateRepository")
+                && doc.contains("repository/p/*")
+        );
     }
 
     #[test]

@@ -19,7 +19,6 @@ fn state(auth: AwsAuthMode) -> DesiredState {
     });
     let mut aws = AwsSettings::for_region("eu-west-1");
     aws.auth = auth;
-    aws.create_on_push_template = false;
     s.aws = Some(aws);
     s
 }
@@ -49,7 +48,7 @@ fn access_key_mode_wants_user_policy_key_and_one_repository_per_repo_and_branch(
     assert_eq!(user["tag.slipway-install-id"], "inst-1");
     assert_eq!(
         desired[1].attributes["document"],
-        policy::ecr_push_policy("eu-west-1", "123456789012", "slipway", false).to_canonical_json()
+        policy::ecr_push_policy("eu-west-1", "123456789012", "slipway").to_canonical_json()
     );
     assert_eq!(desired[2].attributes["key"], KEY_HELD);
     assert_eq!(desired[2].attributes["keychain_entry"], "aws-ecr-push-key");

@@ -54,7 +54,6 @@ fn desired(auth: AwsAuthMode) -> DesiredState {
     let mut aws = AwsSettings::for_region("eu-west-1");
     aws.endpoint_url = Some(moto_url());
     aws.auth = auth;
-    aws.create_on_push_template = false;
     aws.keep_tagged_images = 5;
     s.aws = Some(aws);
     s
@@ -165,8 +164,7 @@ async fn create_reapply_rotate_and_teardown_leave_exactly_what_they_should() {
         serde_json::to_value(policy::ecr_push_policy(
             "eu-west-1",
             "123456789012",
-            "slipway",
-            false
+            "slipway"
         ))
         .unwrap()
     );

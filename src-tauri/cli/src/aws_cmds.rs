@@ -1,0 +1,182 @@
+//! `slipway plan | apply | rotate | teardown` for the AWS resources.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use slipway_engine::apply::apply as run_plan;
+use slipway_engine::aws::session::{connect, AdminCredentials};
+use slipway_engine::aws::{AwsPlanOptions, AwsProvider};
+use slipway_engine::config::{AwsAuthMode, DesiredState};
+use slipway_engine::plan::{Plan, ResourceId};
+use slipway_engine::secrets::Keychain;
+
+use crate::render::{plan_text, EventPrinter};
+
+#[derive(Args)]
+pub struct AdminArgs {
+    /// AWS profile with admin rights (default: the config's, else the default chain).
+    #[arg(long)]
+    profile: Option<String>,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// Also delete ECR repositories (and images) that are no longer wanted.
+    #[arg(long)]
+    delete_repositories: bool,
+    /// Take over an existing resource that lacks Slipway's tags, by id (repeat).
+    #[arg(long = "adopt", value_name = "KIND/NAME")]
+    adopt: Vec<String>,
+    /// Also list resources that are already as desired.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Apply without asking.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+#[derive(Args)]
+pub struct TeardownArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// Also delete the ECR repositories and every image in them.
+    #[arg(long)]
+    delete_repositories: bool,
+    /// Tear down without asking.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+fn parse_id(text: &str) -> Result<ResourceId, String> {
+    let (kind, name) = text
+        .split_once('/')
+        .ok_or_else(|| format!("\"{text}\" is not a resource id; use KIND/NAME as the plan shows it, e.g. aws.iam_user/slipway-ecr-pusher"))?;
+    Ok(ResourceId::new(kind, name))
+}
+
+/// Loads the config and connects as the admin, printing who that is.
+async fn provider(admin: &AdminArgs) -> Result<(DesiredState, AwsProvider), String> {
+    let (_, state) = crate::load_state()?;
+    let state = state
+        .ok_or("there is no Slipway config yet: run `slipway init` or the desktop app's wizard")?;
+    let settings = state
+        .aws
+        .clone()
+        .ok_or("the config has no AWS settings: run `slipway init --region REGION`")?;
+    let profile = admin.profile.clone().or(settings.bootstrap_profile.clone());
+    let credentials = profile
+        .map(AdminCredentials::Profile)
+        .unwrap_or(AdminCredentials::DefaultChain);
+    let session = connect(&settings, &credentials)
+        .await
+        .map_err(|e| e.to_string())?;
+    let who = &session.identity;
+    println!(
+        "AWS account {} as {}, region {}",
+        who.account_id, who.arn, who.region
+    );
+    let provider = AwsProvider::new(session, Keychain::default(), &state, settings);
+    Ok((state, provider))
+}
+
+async fn make_plan(args: &PlanArgs, state: &DesiredState, p: &AwsProvider) -> Result<Plan, String> {
+    let options = AwsPlanOptions {
+        delete_repositories: args.delete_repositories,
+        adopt: args
+            .adopt
+            .iter()
+            .map(|a| parse_id(a))
+            .collect::<Result<BTreeSet<_>, _>>()?,
+    };
+    p.plan(state, &options).await.map_err(|e| e.to_string())
+}
+
+pub async fn plan(args: PlanArgs) -> Result<ExitCode, String> {
+    let (state, p) = provider(&args.admin).await?;
+    let plan = make_plan(&args, &state, &p).await?;
+    print!("{}", plan_text(&plan, args.verbose));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks on a terminal; without one, `--yes` is required.
+fn confirm(question: &str, yes: bool) -> Result<bool, String> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "not a terminal, so nothing was changed: pass --yes to proceed without a prompt".into(),
+        );
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+async fn execute(plan: &Plan, p: &AwsProvider, yes: bool) -> Result<ExitCode, String> {
+    print!("{}", plan_text(plan, false));
+    if plan.is_noop() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !confirm("Apply these changes?", yes)? {
+        println!("Nothing changed.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let printer = EventPrinter::new();
+    let sink = |e| printer.print(e);
+    let report = run_plan(plan, p, &sink).await;
+    Ok(if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "Run `slipway apply` again after fixing the cause: finished steps are not repeated."
+        );
+        ExitCode::from(1)
+    })
+}
+
+pub async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
+    let (state, p) = provider(&args.plan.admin).await?;
+    let plan = make_plan(&args.plan, &state, &p).await?;
+    execute(&plan, &p, args.yes).await
+}
+
+pub async fn teardown(args: TeardownArgs) -> Result<ExitCode, String> {
+    let (state, p) = provider(&args.admin).await?;
+    let mut empty = state.clone();
+    empty.aws = None;
+    let options = AwsPlanOptions {
+        delete_repositories: args.delete_repositories,
+        adopt: BTreeSet::new(),
+    };
+    let plan = p.plan(&empty, &options).await.map_err(|e| e.to_string())?;
+    if !args.delete_repositories {
+        println!("ECR repositories and their images are kept (pass --delete-repositories to delete them).");
+    }
+    execute(&plan, &p, args.yes).await
+}
+
+pub async fn rotate(args: AdminArgs) -> Result<ExitCode, String> {
+    let (state, p) = provider(&args).await?;
+    if state.aws.as_ref().map(|a| a.auth) != Some(AwsAuthMode::AccessKey) {
+        return Err("the push identity is an OIDC role: it has no key to rotate".into());
+    }
+    let new = p.rotate_key().await.map_err(|e| e.to_string())?;
+    println!("rotated: the keychain now holds access key {new}; the previous key is deleted");
+    Ok(ExitCode::SUCCESS)
+}
