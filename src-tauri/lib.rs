@@ -3,12 +3,20 @@
 //! results (which never contain secrets) to the front end.
 
 mod commands;
+mod state;
 
 pub fn run() {
     tauri::Builder::default()
+        .manage(state::AppState::default())
         .invoke_handler(tauri::generate_handler![
             commands::doctor,
-            commands::app_info
+            commands::app_info,
+            commands::aws_step_data,
+            commands::aws_connect,
+            commands::aws_forget_keys,
+            commands::save_aws_settings,
+            commands::plan_changes,
+            commands::apply_changes,
         ])
         .run(tauri::generate_context!())
         .expect("the Slipway window could not start");

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod naming;
 mod observe;
 pub mod policy;
+pub mod profiles;
 mod runner;
 pub mod session;
 mod support;

@@ -1,6 +1,6 @@
 // Typed calls into the Rust side. The front end talks to the engine only
 // through these Tauri commands; it decides nothing about what to create.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 
 export type Status = "ok" | "warning" | "error";
 
@@ -36,4 +36,130 @@ export function runDoctor(): Promise<DoctorReport> {
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>("app_info");
+}
+
+export interface ProfileInfo {
+  name: string;
+  kind: string;
+  region: string | null;
+}
+
+export interface CredentialSources {
+  profiles: ProfileInfo[];
+  env_keys: boolean;
+  env_web_identity: boolean;
+  selected: string;
+}
+
+export type AuthMode = "access_key" | "oidc";
+
+export interface AwsSettings {
+  region: string;
+  repository_prefix: string;
+  keep_tagged_images: number;
+  endpoint_url?: string | null;
+  auth: AuthMode;
+  push_user: string;
+  push_role: string;
+  key_secret: string;
+}
+
+export interface CallerIdentity {
+  account_id: string;
+  arn: string;
+  region: string;
+}
+
+export interface AwsStepData {
+  sources: CredentialSources | null;
+  sources_error: string | null;
+  remembered_keys: boolean;
+  settings: AwsSettings;
+  organization: string | null;
+  repositories: string[];
+  branches: string[];
+  identity: CallerIdentity | null;
+}
+
+export type ConnectSource =
+  | { source: "default_chain" }
+  | { source: "profile"; profile: string }
+  | {
+      source: "keys";
+      access_key_id: string;
+      secret_access_key: string;
+      session_token: string | null;
+      remember: boolean;
+    }
+  | { source: "remembered" };
+
+export interface ResourceId {
+  kind: string;
+  name: string;
+}
+
+export type Action = "create" | "update" | "delete" | "no_op";
+
+export interface PlanStep {
+  resource: ResourceId;
+  action: Action;
+  reason: string;
+  changes: { attribute: string; from: string | null; to: string | null }[];
+}
+
+export interface Plan {
+  steps: PlanStep[];
+}
+
+export type ProgressEvent =
+  | { type: "apply_started"; steps: number }
+  | { type: "step_started"; index: number; resource: ResourceId; action: Action }
+  | { type: "step_progress"; index: number; label: string; done: number; total: number | null; unit: "bytes" | "items" }
+  | { type: "step_finished"; index: number }
+  | { type: "step_failed"; index: number; message: string; hint: string | null }
+  | { type: "step_skipped"; index: number; blocked_by: ResourceId }
+  | { type: "apply_finished"; succeeded: number; failed: number; skipped: number };
+
+export interface ApplyReport {
+  succeeded: ResourceId[];
+  failed: [ResourceId, { message: string; hint: string | null }][];
+  skipped: ResourceId[];
+}
+
+export function awsStepData(): Promise<AwsStepData> {
+  return invoke<AwsStepData>("aws_step_data");
+}
+
+export function awsConnect(credentials: ConnectSource, region: string, endpointUrl: string | null): Promise<CallerIdentity> {
+  return invoke<CallerIdentity>("aws_connect", {
+    request: { credentials, region, endpoint_url: endpointUrl },
+  });
+}
+
+export function awsForgetKeys(): Promise<boolean> {
+  return invoke<boolean>("aws_forget_keys");
+}
+
+export function saveAwsSettings(input: {
+  region: string;
+  repository_prefix: string;
+  keep_tagged_images: number;
+  auth: AuthMode;
+  endpoint_url: string | null;
+}): Promise<void> {
+  return invoke<void>("save_aws_settings", { input });
+}
+
+export function planChanges(): Promise<Plan> {
+  return invoke<Plan>("plan_changes");
+}
+
+export function applyChanges(onEvent: (e: ProgressEvent) => void): Promise<ApplyReport> {
+  const channel = new Channel<ProgressEvent>();
+  channel.onmessage = onEvent;
+  return invoke<ApplyReport>("apply_changes", { onEvent: channel });
+}
+
+export function resourceLabel(id: ResourceId): string {
+  return `${id.kind}/${id.name}`;
 }

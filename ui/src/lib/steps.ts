@@ -12,10 +12,10 @@ const NOT_BUILT = "Not built yet";
 export const STEPS: WizardStep[] = [
   { id: "doctor", title: "Welcome & checks", available: true },
   { id: "github", title: "GitHub", available: false, note: NOT_BUILT },
-  { id: "aws", title: "AWS", available: false, note: NOT_BUILT },
+  { id: "aws", title: "AWS", available: true },
   { id: "docker", title: "Docker host", available: false, note: NOT_BUILT },
   { id: "repos", title: "Repositories & workflow", available: false, note: NOT_BUILT },
-  { id: "review", title: "Review plan", available: false, note: NOT_BUILT },
-  { id: "apply", title: "Apply", available: false, note: NOT_BUILT },
+  { id: "review", title: "Review plan", available: true },
+  { id: "apply", title: "Apply", available: true },
   { id: "status", title: "Status", available: false, note: NOT_BUILT },
 ];

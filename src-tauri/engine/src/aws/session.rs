@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::errors::{classify, AwsError};
 use crate::config::AwsSettings;
+use crate::secrets::{Keychain, SecretError};
 
 /// Where the admin's credentials come from. Typed keys stay in memory.
 #[derive(Clone)]
@@ -134,6 +135,65 @@ pub async fn connect(
         ecr: aws_sdk_ecr::Client::new(&config),
         identity,
     })
+}
+
+/// Keychain entry for admin keys the user asked Slipway to remember.
+pub const ADMIN_KEYS_ENTRY: &str = "aws-admin-keys";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AdminKeysJson {
+    access_key_id: String,
+    secret_access_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
+}
+
+/// Keeps typed admin keys in the keychain, only when the user asks for it.
+pub async fn remember_admin_keys(
+    keychain: &Keychain,
+    credentials: &AdminCredentials,
+) -> Result<(), SecretError> {
+    let AdminCredentials::Keys {
+        access_key_id,
+        secret_access_key,
+        session_token,
+    } = credentials
+    else {
+        return Ok(());
+    };
+    let json = serde_json::to_string(&AdminKeysJson {
+        access_key_id: access_key_id.clone(),
+        secret_access_key: secret_access_key.expose_secret().to_string(),
+        session_token: session_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_string()),
+    })
+    .expect("keys serialize");
+    keychain
+        .set(ADMIN_KEYS_ENTRY, SecretString::from(json))
+        .await
+}
+
+/// The remembered admin keys, if any.
+pub async fn remembered_admin_keys(
+    keychain: &Keychain,
+) -> Result<Option<AdminCredentials>, SecretError> {
+    let Some(secret) = keychain.get(ADMIN_KEYS_ENTRY).await? else {
+        return Ok(None);
+    };
+    let Ok(keys) = serde_json::from_str::<AdminKeysJson>(secret.expose_secret()) else {
+        return Ok(None);
+    };
+    Ok(Some(AdminCredentials::Keys {
+        access_key_id: keys.access_key_id,
+        secret_access_key: SecretString::from(keys.secret_access_key),
+        session_token: keys.session_token.map(SecretString::from),
+    }))
+}
+
+/// Forgets remembered admin keys; `Ok(false)` when there were none.
+pub async fn forget_admin_keys(keychain: &Keychain) -> Result<bool, SecretError> {
+    keychain.delete(ADMIN_KEYS_ENTRY).await
 }
 
 #[cfg(test)]

@@ -3,34 +3,12 @@
 //! including SSO). Nothing is resolved over the network and no secret or key
 //! id is shown: only where credentials come from.
 
-use aws_config::profile::ProfileSet;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::{Check, Status};
+use crate::aws::profiles::discover_in;
 
 const TITLE: &str = "AWS credentials";
-
-/// How a profile gets its credentials.
-fn profile_kind(set: &ProfileSet, name: &str) -> Option<&'static str> {
-    let p = set.get_profile(name)?;
-    Some(
-        if p.get("sso_session").is_some() || p.get("sso_start_url").is_some() {
-            "SSO"
-        } else if p.get("role_arn").is_some() {
-            "assume role"
-        } else if p.get("credential_process").is_some() {
-            "credential process"
-        } else if p.get("web_identity_token_file").is_some() {
-            "web identity"
-        } else if p.get("aws_access_key_id").is_some() {
-            "access key"
-        } else if p.get("login_session").is_some() {
-            "console login"
-        } else {
-            return None;
-        },
-    )
-}
 
 pub(super) async fn check() -> Check {
     check_in(&Env::real(), &Fs::real()).await
@@ -39,56 +17,37 @@ pub(super) async fn check() -> Check {
 /// The check against a given environment and file system (tests pass fakes
 /// of the process environment; the parsing is aws-config's own).
 async fn check_in(env: &Env, fs: &Fs) -> Check {
-    let env_keys = env.get("AWS_ACCESS_KEY_ID").is_ok() && env.get("AWS_SECRET_ACCESS_KEY").is_ok();
-    let env_web_identity = env.get("AWS_WEB_IDENTITY_TOKEN_FILE").is_ok();
-    let selected = env
-        .get("AWS_PROFILE")
-        .unwrap_or_else(|_| "default".to_string());
-
-    let loaded = aws_config::profile::load(fs, env, &Default::default(), None).await;
-    let (profiles, load_problem) = match loaded {
-        Ok(set) => {
-            let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
-            names.sort();
-            let described: Vec<(String, Option<&'static str>)> = names
-                .into_iter()
-                .map(|n| {
-                    let k = profile_kind(&set, &n);
-                    (n, k)
-                })
-                .collect();
-            (described, None)
+    let sources = match discover_in(env, fs).await {
+        Ok(s) => s,
+        Err(problem) => {
+            return Check::new(
+                "aws",
+                TITLE,
+                Status::Error,
+                "the AWS config files could not be read",
+            )
+            .fix(format!(
+                "{problem}. Fix ~/.aws/config or ~/.aws/credentials"
+            ))
         }
-        Err(e) => (Vec::new(), Some(e.to_string())),
     };
-
-    let usable: Vec<String> = profiles
+    let usable: Vec<String> = sources
+        .profiles
         .iter()
-        .filter_map(|(name, kind)| kind.map(|k| format!("{name} ({k})")))
+        .map(|p| format!("{} ({})", p.name, p.kind))
         .collect();
-    let mut sources = Vec::new();
-    if env_keys {
-        sources.push("environment variables".to_string());
+    let mut env_sources = Vec::new();
+    if sources.env_keys {
+        env_sources.push("environment variables".to_string());
     }
-    if env_web_identity {
-        sources.push("web identity token (environment)".to_string());
+    if sources.env_web_identity {
+        env_sources.push("web identity token (environment)".to_string());
     }
-
-    let mut check = if let Some(problem) = load_problem {
-        Check::new(
-            "aws",
-            TITLE,
-            Status::Error,
-            "the AWS config files could not be read",
-        )
-        .fix(format!(
-            "{problem}. Fix ~/.aws/config or ~/.aws/credentials"
-        ))
-    } else if usable.is_empty() && sources.is_empty() {
+    let mut check = if usable.is_empty() && env_sources.is_empty() {
         Check::new("aws", TITLE, Status::Warning, "no AWS credentials found")
             .fix("Run `aws configure sso` or `aws configure` for an admin profile, or type admin keys in the AWS step (kept in memory only)")
     } else {
-        let count = usable.len() + sources.len();
+        let count = usable.len() + env_sources.len();
         Check::new(
             "aws",
             TITLE,
@@ -96,13 +55,13 @@ async fn check_in(env: &Env, fs: &Fs) -> Check {
             format!("{count} credential source(s) found"),
         )
     };
-    if !sources.is_empty() {
-        check = check.detail("Environment", sources.join(", "));
+    if !env_sources.is_empty() {
+        check = check.detail("Environment", env_sources.join(", "));
     }
     if !usable.is_empty() {
         check = check.detail("Profiles", usable.join(", "));
     }
-    check.detail("Selected profile", selected)
+    check.detail("Selected profile", sources.selected)
 }
 
 #[cfg(test)]

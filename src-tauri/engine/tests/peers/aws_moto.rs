@@ -546,3 +546,43 @@ async fn oidc_mode_creates_provider_and_role_without_any_key_and_tears_them_down
     let providers = iam.list_open_id_connect_providers().send().await.unwrap();
     assert!(providers.open_id_connect_provider_list().is_empty());
 }
+
+#[tokio::test]
+async fn typed_admin_keys_are_kept_in_the_keychain_only_when_asked_and_can_be_forgotten() {
+    use slipway_engine::aws::session::{
+        forget_admin_keys, remember_admin_keys, remembered_admin_keys,
+    };
+    let _moto = fresh_moto().await;
+    let keychain = Keychain::new("dev.slipway.test.aws-admin");
+    forget_admin_keys(&keychain).await.unwrap();
+    assert!(remembered_admin_keys(&keychain).await.unwrap().is_none());
+
+    let typed = AdminCredentials::Keys {
+        access_key_id: "AKIAREMEMBERED".into(),
+        secret_access_key: "remembered-secret".to_string().into(),
+        session_token: None,
+    };
+    remember_admin_keys(&keychain, &typed).await.unwrap();
+    let back = remembered_admin_keys(&keychain)
+        .await
+        .unwrap()
+        .expect("remembered");
+    let AdminCredentials::Keys {
+        access_key_id,
+        secret_access_key,
+        ..
+    } = &back
+    else {
+        panic!("{back:?}")
+    };
+    assert_eq!(access_key_id, "AKIAREMEMBERED");
+    assert_eq!(secret_access_key.expose_secret(), "remembered-secret");
+    let settings = desired(AwsAuthMode::AccessKey).aws.unwrap();
+    let session = connect(&settings, &back)
+        .await
+        .expect("the remembered keys work");
+    assert_eq!(session.identity.account_id, "123456789012");
+
+    assert!(forget_admin_keys(&keychain).await.unwrap());
+    assert!(remembered_admin_keys(&keychain).await.unwrap().is_none());
+}

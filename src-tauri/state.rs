@@ -1,0 +1,12 @@
+//! What the desktop app remembers while it runs: the admin's AWS session
+//! (typed keys live here in memory only) and the plan under review.
+
+use slipway_engine::aws::AwsSession;
+use slipway_engine::plan::Plan;
+use tokio::sync::Mutex;
+
+#[derive(Default)]
+pub struct AppState {
+    pub aws: Mutex<Option<AwsSession>>,
+    pub plan: Mutex<Option<Plan>>,
+}

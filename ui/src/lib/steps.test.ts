@@ -1,0 +1,126 @@
+// Front-end tests of the AWS, Review and Apply steps in jsdom, with Tauri's
+// IPC mock standing in for the Rust commands.
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import AwsStep from "./AwsStep.svelte";
+import ReviewStep from "./ReviewStep.svelte";
+import ApplyStep from "./ApplyStep.svelte";
+import { wizard } from "./wizard.svelte";
+import type { AwsStepData, Plan, ProgressEvent } from "./api";
+
+const stepData: AwsStepData = {
+  sources: { profiles: [{ name: "admin-sso", kind: "SSO", region: "eu-west-1" }], env_keys: false, env_web_identity: false, selected: "default" },
+  sources_error: null,
+  remembered_keys: false,
+  settings: {
+    region: "eu-west-1", repository_prefix: "slipway", keep_tagged_images: 10, endpoint_url: null,
+    auth: "access_key", push_user: "slipway-ecr-pusher", push_role: "slipway-ecr-push", key_secret: "aws-ecr-push-key",
+  },
+  organization: "acme",
+  repositories: ["api"],
+  branches: ["main"],
+  identity: null,
+};
+
+const identity = { account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/admin", region: "eu-west-1" };
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+  wizard.identity = null;
+  wizard.current = "doctor";
+  wizard.startApply = false;
+});
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe("AWS step", () => {
+  it("offers the SSO profile, shows the identity before saving, and sends typed keys only to connect", async () => {
+    const calls: { cmd: string; args: any }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "aws_step_data") return stepData;
+      if (cmd === "aws_connect") return identity;
+      if (cmd === "save_aws_settings") return null;
+      throw new Error(cmd);
+    });
+    render(AwsStep);
+    const select = (await screen.findByRole("combobox")) as HTMLSelectElement;
+    expect(select.value).toBe("admin-sso");
+    expect(select.textContent).toContain("admin-sso — SSO, eu-west-1");
+    const save = screen.getByRole("button", { name: "Save and review the plan" }) as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+
+    await fireEvent.click(document.getElementById("aws-source-keys")!);
+    await fireEvent.input(document.getElementById("aws-key-id")!, { target: { value: "AKIATYPED" } });
+    const secret = document.getElementById("aws-secret") as HTMLInputElement;
+    await fireEvent.input(secret, { target: { value: "typed-secret" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Check identity" }));
+    await screen.findByText("arn:aws:iam::123456789012:user/admin");
+
+    const connect = calls.find((c) => c.cmd === "aws_connect")!;
+    expect(connect.args.request.credentials).toEqual({
+      source: "keys", access_key_id: "AKIATYPED", secret_access_key: "typed-secret", session_token: null, remember: false,
+    });
+    expect(secret.value).toBe("");
+    expect(save.disabled).toBe(false);
+    await fireEvent.click(save);
+    await tick();
+    const saved = calls.find((c) => c.cmd === "save_aws_settings")!;
+    expect(JSON.stringify(saved.args)).not.toContain("typed-secret");
+    expect(saved.args.input).toMatchObject({ region: "eu-west-1", repository_prefix: "slipway", auth: "access_key" });
+    expect(wizard.current).toBe("review");
+  });
+
+  it("shows the engine's message when the identity check fails", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "aws_step_data") return stepData;
+      if (cmd === "aws_connect") throw "the AWS session has expired. Run `aws sso login --profile admin-sso`";
+      throw new Error(cmd);
+    });
+    render(AwsStep);
+    await screen.findByRole("combobox");
+    await fireEvent.click(screen.getByRole("button", { name: "Check identity" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.querySelector("code")?.textContent).toBe("aws sso login --profile admin-sso");
+  });
+});
+
+const plan: Plan = {
+  steps: [
+    { resource: { kind: "aws.iam_user", name: "slipway-ecr-pusher" }, action: "create", reason: "does not exist yet", changes: [] },
+    { resource: { kind: "aws.ecr_repository", name: "slipway/api/main" }, action: "no_op", reason: "up to date", changes: [] },
+  ],
+};
+
+describe("Review and Apply", () => {
+  it("renders the plan and applies it, showing each step as events arrive", async () => {
+    mockIPC((cmd, args: any) => {
+      if (cmd === "plan_changes") return plan;
+      if (cmd === "apply_changes") {
+        const send = (e: ProgressEvent) => args.onEvent.onmessage(e);
+        send({ type: "apply_started", steps: 1 });
+        send({ type: "step_started", index: 0, resource: plan.steps[0].resource, action: "create" });
+        send({ type: "step_failed", index: 0, message: "AWS denied iam:CreateUser to arn:x", hint: null });
+        send({ type: "apply_finished", succeeded: 0, failed: 1, skipped: 0 });
+        return { succeeded: [], failed: [[plan.steps[0].resource, { message: "AWS denied iam:CreateUser to arn:x", hint: null }]], skipped: [] };
+      }
+      throw new Error(cmd);
+    });
+    render(ReviewStep);
+    expect((await screen.findByText("aws.iam_user/slipway-ecr-pusher")).tagName).toBe("CODE");
+    expect(screen.queryByText("aws.ecr_repository/slipway/api/main")).toBeNull();
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toContain("1 to create, 0 to update, 0 to delete, 1 unchanged");
+    await fireEvent.click(screen.getByRole("button", { name: "Apply 1 change" }));
+    expect(wizard.current).toBe("apply");
+    cleanup();
+
+    render(ApplyStep);
+    const result = await screen.findByText(/0 done, 1 failed, 0 skipped/);
+    expect(result.className).toBe("failure");
+    const row = document.querySelector("#apply-log li")!;
+    expect(row.getAttribute("data-state")).toBe("failed");
+    expect(row.textContent).toContain("AWS denied iam:CreateUser to arn:x");
+  });
+});
