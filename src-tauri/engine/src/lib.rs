@@ -12,3 +12,4 @@ pub mod doctor;
 pub mod events;
 pub mod plan;
 pub mod secrets;
+pub mod workflow;

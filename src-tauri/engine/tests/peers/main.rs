@@ -5,3 +5,4 @@
 
 mod aws_moto;
 mod keychain_docker;
+mod workflow_tools;
