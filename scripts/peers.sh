@@ -5,9 +5,11 @@
 #   moto server       http://127.0.0.1:$MOTO_PORT       (AWS IAM, ECR, STS)
 #   docker-registry   http://127.0.0.1:$REGISTRY_PORT   (image pulls with progress)
 #   Xvfb              $DISPLAY                           (the GUI test's screen)
+#   fake GitHub       http://127.0.0.1:$GITHUB_FAKE_PORT (held to GitHub's OpenAPI description)
 
 MOTO_PORT=${MOTO_PORT:-5000}
 REGISTRY_PORT=${REGISTRY_PORT:-5001}
+GITHUB_FAKE_PORT=${GITHUB_FAKE_PORT:-5002}
 XVFB_DISPLAY=${XVFB_DISPLAY:-:99}
 PEER_WORK=${PEER_WORK:-$PWD/tests/.work}
 STARTED_PIDS=()
@@ -64,6 +66,12 @@ YML
   start_bg registry "$PEER_WORK/registry.log" docker-registry serve "$PEER_WORK/registry.yml"
   wait_for "docker-registry" 30 curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
   export SLIPWAY_TEST_REGISTRY="127.0.0.1:$REGISTRY_PORT"
+}
+
+start_github_fake() {
+  start_bg "fake GitHub" "$PEER_WORK/github-fake.log" env PORT="$GITHUB_FAKE_PORT" node tests/github-fake/server.js
+  wait_for "fake GitHub" 60 curl -sf "http://127.0.0.1:$GITHUB_FAKE_PORT/_fake/state"
+  export SLIPWAY_TEST_GITHUB_URL="http://127.0.0.1:$GITHUB_FAKE_PORT"
 }
 
 start_xvfb() {

@@ -18,6 +18,7 @@ phase "start peers"
 start_dockerd
 start_moto
 start_registry
+start_github_fake
 start_xvfb
 
 phase "style: cargo fmt, front-end types"

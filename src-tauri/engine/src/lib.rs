@@ -10,6 +10,7 @@ pub mod config;
 pub mod docker;
 pub mod doctor;
 pub mod events;
+pub mod github;
 pub mod plan;
 pub mod secrets;
 pub mod workflow;

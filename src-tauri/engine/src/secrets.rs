@@ -17,6 +17,8 @@ pub enum SecretError {
     Unavailable { detail: String, hint: &'static str },
     #[error("the keychain refused access to the entry \"{name}\": {detail}. Unlock the keychain (log in to the desktop session) and try again")]
     Locked { name: String, detail: String },
+    #[error("the Secret Service is running but has no default keyring to store secrets in ({detail}). Create one and set it as default (GNOME: open \"Passwords and Keys\" and create a keyring named login), or log in to a desktop session that unlocks it")]
+    NoDefaultCollection { detail: String },
     #[error("the keychain failed on the entry \"{name}\": {detail}")]
     Failed { name: String, detail: String },
     #[error("\"{0}\" is not a valid keychain entry name: use letters, digits, '-', '_' and '.'")]
@@ -136,7 +138,9 @@ fn map_error(name: &str, error: keyring::Error) -> SecretError {
     match error {
         keyring::Error::NoStorageAccess(inner) => {
             let detail = inner.to_string();
-            if looks_like_missing_service(&detail) {
+            if detail.to_lowercase().contains("no result found") {
+                SecretError::NoDefaultCollection { detail }
+            } else if looks_like_missing_service(&detail) {
                 SecretError::Unavailable {
                     detail,
                     hint: INSTALL_HINT,

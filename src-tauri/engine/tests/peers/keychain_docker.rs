@@ -168,3 +168,33 @@ fn uuid_like() -> String {
             .as_nanos()
     )
 }
+
+#[test]
+fn a_secret_service_without_a_default_keyring_gets_its_own_advice() {
+    // A private D-Bus session whose gnome-keyring was never unlocked, so it
+    // has no default collection: the situation of a fresh headless login.
+    let exe = std::env::current_exe().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let script = "gnome-keyring-daemon --foreground --components=secrets >/dev/null 2>&1 & sleep 1; \
+                  \"$0\" --exact keychain_docker::keychain_child_process_helper --nocapture --test-threads=1; kill $! 2>/dev/null";
+    let out = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .arg(&exe)
+        .env(CHILD_ENV, "no-collection")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .output()
+        .expect("dbus-run-session runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let verdict = stdout
+        .lines()
+        .find_map(|l| l.find("CHILD-").map(|at| l[at..].to_string()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no verdict: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert!(verdict.contains("has no default keyring"), "{verdict}");
+    assert!(verdict.contains("Passwords and Keys"), "{verdict}");
+}

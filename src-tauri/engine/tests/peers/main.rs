@@ -4,5 +4,6 @@
 //! these tests fail with the reason.
 
 mod aws_moto;
+mod github_fake;
 mod keychain_docker;
 mod workflow_tools;

@@ -1,0 +1,125 @@
+//! Repository Actions secrets and variables. Secrets are encrypted with the
+//! repository's public key as a libsodium sealed box (RustCrypto's
+//! `crypto_box`), so GitHub never sees them in the clear; rotation simply
+//! encrypts and writes the new value.
+
+use base64::Engine as _;
+use http::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{expect_success, seg, GithubClient, GithubError};
+
+#[derive(Deserialize)]
+struct PublicKey {
+    key_id: String,
+    key: String,
+}
+
+/// Encrypts `value` for the repository and stores it as secret `name`.
+pub async fn set_secret(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+    name: &str,
+    value: &SecretString,
+) -> Result<(), GithubError> {
+    let what = format!("{org}/{repo}");
+    let key: PublicKey = client
+        .get_json(
+            &format!(
+                "/repos/{}/{}/actions/secrets/public-key",
+                seg(org),
+                seg(repo)
+            ),
+            "read the repository's secrets key",
+            &format!("the repository {what}"),
+        )
+        .await?;
+    let encrypted_value = seal(&key.key, value.expose_secret().as_bytes())?;
+    let body = json!({ "encrypted_value": encrypted_value, "key_id": key.key_id });
+    let r = client
+        .send(
+            Method::PUT,
+            &format!(
+                "/repos/{}/{}/actions/secrets/{}",
+                seg(org),
+                seg(repo),
+                seg(name)
+            ),
+            Some(&body),
+            "set an Actions secret",
+        )
+        .await?;
+    expect_success(&r, "set an Actions secret", &what)
+}
+
+/// Sealed box of `plain` for a base64 X25519 public key, base64-encoded.
+pub fn seal(public_key_b64: &str, plain: &[u8]) -> Result<String, GithubError> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bad = |m: &str| GithubError::Unexpected {
+        action: "encrypt a secret".into(),
+        status: 200,
+        message: m.to_string(),
+    };
+    let bytes: [u8; 32] = b64
+        .decode(public_key_b64)
+        .map_err(|_| bad("the repository's public key is not base64"))?
+        .try_into()
+        .map_err(|_| bad("the repository's public key is not 32 bytes"))?;
+    let sealed = crypto_box::PublicKey::from(bytes)
+        .seal(&mut crypto_box::aead::OsRng, plain)
+        .map_err(|_| bad("sealing failed"))?;
+    Ok(b64.encode(sealed))
+}
+
+#[derive(Deserialize)]
+struct Variable {
+    value: String,
+}
+
+/// Creates or updates an Actions variable (not secret: region, registry).
+pub async fn set_variable(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), GithubError> {
+    let what = format!("{org}/{repo}");
+    let path = format!(
+        "/repos/{}/{}/actions/variables/{}",
+        seg(org),
+        seg(repo),
+        seg(name)
+    );
+    let r = client
+        .send(Method::GET, &path, None, "read an Actions variable")
+        .await?;
+    if r.status.as_u16() == 404 {
+        let r = client
+            .send(
+                Method::POST,
+                &format!("/repos/{}/{}/actions/variables", seg(org), seg(repo)),
+                Some(&json!({ "name": name, "value": value })),
+                "create an Actions variable",
+            )
+            .await?;
+        return expect_success(&r, "create an Actions variable", &what);
+    }
+    expect_success(&r, "read an Actions variable", &what)?;
+    let current: Variable = r.json("read an Actions variable")?;
+    if current.value == value {
+        return Ok(());
+    }
+    let r = client
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&json!({ "name": name, "value": value })),
+            "update an Actions variable",
+        )
+        .await?;
+    expect_success(&r, "update an Actions variable", &what)
+}
