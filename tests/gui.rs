@@ -216,14 +216,11 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
     let config_dir = tempfile::tempdir().unwrap();
     let store = ConfigStore::at(config_dir.path().join("slipway.toml"));
     let mut state = DesiredState::new();
-    state.github = Some(GithubSettings {
-        organization: "acme".into(),
-        repositories: vec!["api".into()],
-        api_url: "https://api.github.com".into(),
-        token_secret: "github-token".into(),
-        branches: vec!["main".into()],
-        organization_id: None,
-        repository_ids: Default::default(),
+    state.github = Some({
+        let mut g = GithubSettings::for_organization("acme");
+        g.repositories = vec!["api".into()];
+        g.branches = vec!["main".into()];
+        g
     });
     let mut aws = AwsSettings::for_region("eu-west-1");
     aws.endpoint_url = Some(moto.clone());

@@ -1,4 +1,5 @@
-//! `slipway plan | apply | rotate | teardown` for the AWS resources.
+//! `slipway plan | apply | rotate | teardown`: AWS, and GitHub once a token
+//! is in the keychain.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
@@ -9,7 +10,10 @@ use slipway_engine::apply::apply as run_plan;
 use slipway_engine::aws::session::{connect, AdminCredentials};
 use slipway_engine::aws::{AwsPlanOptions, AwsProvider};
 use slipway_engine::config::{AwsAuthMode, DesiredState};
+use slipway_engine::github::provider::GithubProvider;
+use slipway_engine::github::GithubClient;
 use slipway_engine::plan::{Plan, ResourceId};
+use slipway_engine::providers::Providers;
 use slipway_engine::secrets::Keychain;
 
 use crate::render::{plan_text, EventPrinter};
@@ -64,8 +68,9 @@ fn parse_id(text: &str) -> Result<ResourceId, String> {
     Ok(ResourceId::new(kind, name))
 }
 
-/// Loads the config and connects as the admin, printing who that is.
-async fn provider(admin: &AdminArgs) -> Result<(DesiredState, AwsProvider), String> {
+/// Loads the config and connects as the admin, printing who that is; adds
+/// GitHub when the settings name an organization.
+async fn provider(admin: &AdminArgs) -> Result<(DesiredState, Providers), String> {
     let (_, state) = crate::load_state()?;
     let state = state
         .ok_or("there is no Slipway config yet: run `slipway init` or the desktop app's wizard")?;
@@ -85,11 +90,40 @@ async fn provider(admin: &AdminArgs) -> Result<(DesiredState, AwsProvider), Stri
         "AWS account {} as {}, region {}",
         who.account_id, who.arn, who.region
     );
-    let provider = AwsProvider::new(session, Keychain::default(), &state, settings);
-    Ok((state, provider))
+    let aws = AwsProvider::new(session, Keychain::default(), &state, settings);
+    let github = match &state.github {
+        Some(g) if !g.organization.is_empty() => {
+            match Keychain::default()
+                .get(&g.token_secret)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(token) => {
+                    let client =
+                        GithubClient::new(&g.api_url, &token).map_err(|e| e.to_string())?;
+                    Some(GithubProvider {
+                        client,
+                        keychain: Keychain::default(),
+                        settings: g.clone(),
+                        install_id: state.install_id.clone(),
+                    })
+                }
+                None => {
+                    eprintln!(
+                        "note: no GitHub token in the keychain, so this covers AWS only. Run `slipway github login --org {} --token-stdin` (or --from-gh) to include the repositories.",
+                        g.organization
+                    );
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let providers = Providers::new(aws, github, &state);
+    Ok((state, providers))
 }
 
-async fn make_plan(args: &PlanArgs, state: &DesiredState, p: &AwsProvider) -> Result<Plan, String> {
+async fn make_plan(args: &PlanArgs, state: &DesiredState, p: &Providers) -> Result<Plan, String> {
     let options = AwsPlanOptions {
         delete_repositories: args.delete_repositories,
         adopt: args
@@ -128,7 +162,7 @@ fn confirm(question: &str, yes: bool) -> Result<bool, String> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-async fn execute(plan: &Plan, p: &AwsProvider, yes: bool) -> Result<ExitCode, String> {
+async fn execute(plan: &Plan, p: &Providers, yes: bool) -> Result<ExitCode, String> {
     print!("{}", plan_text(plan, false));
     if plan.is_noop() {
         return Ok(ExitCode::SUCCESS);
@@ -160,6 +194,7 @@ pub async fn teardown(args: TeardownArgs) -> Result<ExitCode, String> {
     let (state, p) = provider(&args.admin).await?;
     let mut empty = state.clone();
     empty.aws = None;
+    empty.github = None;
     let options = AwsPlanOptions {
         delete_repositories: args.delete_repositories,
         adopt: BTreeSet::new(),
@@ -176,7 +211,42 @@ pub async fn rotate(args: AdminArgs) -> Result<ExitCode, String> {
     if state.aws.as_ref().map(|a| a.auth) != Some(AwsAuthMode::AccessKey) {
         return Err("the push identity is an OIDC role: it has no key to rotate".into());
     }
-    let new = p.rotate_key().await.map_err(|e| e.to_string())?;
-    println!("rotated: the keychain now holds access key {new}; the previous key is deleted");
+    if p.github.is_none() {
+        let new = p.aws.rotate_key().await.map_err(|e| e.to_string())?;
+        println!("rotated: the keychain now holds access key {new}; the previous key is deleted");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // New key → keychain → repository secrets → only then is the old key deleted.
+    let (new, old) = p.aws.begin_rotation().await.map_err(|e| e.to_string())?;
+    println!("new access key {new} is in the keychain; handing it to the repositories…");
+    let kept = "The old key is kept, so builds keep working, until every repository holds the new one. Fix the cause and run `slipway apply`.";
+    let plan = match p.plan(&state, &AwsPlanOptions::default()).await {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}\n{kept}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let github_only = Plan {
+        steps: plan
+            .steps
+            .into_iter()
+            .filter(|s| s.resource.kind.starts_with("github."))
+            .collect(),
+    };
+    let printer = EventPrinter::new();
+    let sink = |e| printer.print(e);
+    let report = run_plan(&github_only, &p, &sink).await;
+    if !report.is_success() {
+        eprintln!("{kept}");
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(old) = old {
+        p.aws
+            .finish_rotation(&old)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("rotated: the repositories and the keychain hold {new}; the previous key {old} is deleted");
+    }
     Ok(ExitCode::SUCCESS)
 }

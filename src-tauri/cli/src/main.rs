@@ -2,6 +2,7 @@
 //! It renders the same doctor checks, plans and progress events as the app.
 
 mod aws_cmds;
+mod github_cmds;
 mod render;
 
 use std::process::ExitCode;
@@ -34,6 +35,9 @@ enum Command {
     Config,
     /// Create or update the desired state from flags.
     Init(InitArgs),
+    /// Check a GitHub token, or check it and keep it in the keychain.
+    #[command(subcommand)]
+    Github(GithubCommand),
     /// Show what apply would change, without changing anything.
     Plan(aws_cmds::PlanArgs),
     /// Show the plan, then carry it out.
@@ -42,6 +46,14 @@ enum Command {
     Rotate(aws_cmds::AdminArgs),
     /// Remove everything Slipway created (ECR repositories only with --delete-repositories).
     Teardown(aws_cmds::TeardownArgs),
+}
+
+#[derive(Subcommand)]
+enum GithubCommand {
+    /// Check what a token can do, without storing it.
+    Check(github_cmds::TokenArgs),
+    /// Check a token and, if it passes, keep it in the OS keychain.
+    Login(github_cmds::TokenArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -88,6 +100,8 @@ async fn main() -> ExitCode {
         Command::Doctor { json } => return doctor_command(json).await,
         Command::Config => config_command(),
         Command::Init(args) => init_command(args),
+        Command::Github(GithubCommand::Check(args)) => github_cmds::check(args, false).await,
+        Command::Github(GithubCommand::Login(args)) => github_cmds::check(args, true).await,
         Command::Plan(args) => aws_cmds::plan(args).await,
         Command::Apply(args) => aws_cmds::apply(args).await,
         Command::Rotate(args) => aws_cmds::rotate(args).await,
@@ -166,15 +180,9 @@ fn init_command(args: InitArgs) -> Result<ExitCode, String> {
     let (store, state) = load_state()?;
     let mut state = state.unwrap_or_default();
     if args.org.is_some() || !args.repos.is_empty() || !args.branches.is_empty() {
-        let github = state.github.get_or_insert_with(|| GithubSettings {
-            organization: String::new(),
-            repositories: Vec::new(),
-            api_url: "https://api.github.com".into(),
-            token_secret: "github-token".into(),
-            branches: vec!["main".into()],
-            organization_id: None,
-            repository_ids: Default::default(),
-        });
+        let github = state
+            .github
+            .get_or_insert_with(|| GithubSettings::for_organization(String::new()));
         if let Some(org) = args.org {
             github.organization = org;
         }

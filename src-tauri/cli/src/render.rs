@@ -40,6 +40,16 @@ pub fn plan_text(plan: &Plan, verbose: bool) -> String {
             step.reason
         ));
         for change in &step.changes {
+            if let (Some(from), Some(to)) = (&change.from, &change.to) {
+                if change.attribute == "content" {
+                    let diff =
+                        slipway_engine::github::contents::diff(from, to, "the workflow file");
+                    for line in diff.lines() {
+                        out.push_str(&format!("      {line}\n"));
+                    }
+                    continue;
+                }
+            }
             out.push_str(&format!(
                 "      {}: {} → {}\n",
                 change.attribute,
@@ -99,6 +109,7 @@ impl EventPrinter {
             } => {
                 writeln!(err, "      {label} {}", bar(done, of, unit))
             }
+            ProgressEvent::StepNote { message, .. } => writeln!(err, "      {message}"),
             ProgressEvent::StepFinished { index } => writeln!(err, "[{}/{total}] done", index + 1),
             ProgressEvent::StepFailed {
                 index,

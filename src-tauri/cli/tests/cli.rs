@@ -33,6 +33,9 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
+/// The tests that use moto, the fake GitHub and the keychain's entries take turns.
+static PEERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn reset_moto() -> String {
     use std::io::{Read, Write};
     let url = std::env::var("SLIPWAY_TEST_MOTO_URL")
@@ -57,6 +60,7 @@ fn keychain_secret() -> Option<String> {
 
 #[test]
 fn init_plan_apply_rotate_teardown_against_moto_never_print_the_secret() {
+    let _turn = PEERS.lock().unwrap_or_else(|e| e.into_inner());
     let url = reset_moto();
     let dir = tempfile::tempdir().unwrap();
     // The endpoint comes from AWS_ENDPOINT_URL, not the config: the standard override works.
@@ -206,4 +210,271 @@ fn a_corrupt_config_is_named_with_its_line_and_left_alone() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// A plain HTTP call to the fake GitHub's control endpoints.
+fn fake(method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let url = std::env::var("SLIPWAY_TEST_GITHUB_URL")
+        .expect("SLIPWAY_TEST_GITHUB_URL is set by scripts/test-all.sh");
+    let addr = url.trim_start_matches("http://").to_string();
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let kind = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, payload) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(payload).unwrap_or(serde_json::Value::Null)
+}
+
+fn slipway_stdin(
+    args: &[&str],
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args(args)
+        .env("SLIPWAY_CONFIG_DIR", dir)
+        .env("AWS_ACCESS_KEY_ID", "AKIAADMINCLITEST")
+        .env("AWS_SECRET_ACCESS_KEY", "admin-cli-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Opens a secret in the fake with its private key, as GitHub would.
+fn open_secret(state: &serde_json::Value, repo: &str, name: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let private: [u8; 32] = b64
+        .decode(state["keys"]["private"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sealed = b64
+        .decode(
+            state["repos"][repo]["secrets"][name]["encrypted_value"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    String::from_utf8(
+        crypto_box::SecretKey::from(private)
+            .unseal(&sealed)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_first() {
+    let _turn = PEERS.lock().unwrap_or_else(|e| e.into_inner());
+    let moto = reset_moto();
+    let github = std::env::var("SLIPWAY_TEST_GITHUB_URL").unwrap();
+    fake(
+        "POST",
+        "/_fake/reset",
+        &serde_json::json!({
+            "users": { "octo": { "id": 1 } },
+            "tokens": { "ghp_cli": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"] } },
+            "orgs": { "acme": { "id": 100, "members": { "octo": "admin" } } },
+            "repos": {
+                "acme/api": { "id": 101, "files": { "Dockerfile": "FROM scratch\n" } },
+                "acme/web": { "id": 102, "protected": ["main"], "files": { "Dockerfile": "FROM scratch\n" } }
+            }
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("AWS_ENDPOINT_URL", moto.as_str())];
+    let init = slipway_with(
+        &[
+            "init",
+            "--org",
+            "acme",
+            "--repo",
+            "api",
+            "--repo",
+            "web",
+            "--region",
+            "eu-west-1",
+        ],
+        dir.path(),
+        &env,
+    );
+    assert!(init.status.success(), "{}", text(&init));
+
+    // The token reaches Slipway on stdin and is checked before it is kept.
+    let login = slipway_stdin(
+        &[
+            "github",
+            "login",
+            "--org",
+            "acme",
+            "--token-stdin",
+            "--api-url",
+            &github,
+        ],
+        dir.path(),
+        &env,
+        "ghp_cli\n",
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    assert!(
+        text(&login).contains("[ok  ] Create and update workflow files"),
+        "{}",
+        text(&login)
+    );
+
+    let applied = slipway_with(&["apply", "--yes"], dir.path(), &env);
+    let shown = text(&applied);
+    assert!(applied.status.success(), "{shown}");
+    assert!(shown.contains("github.workflow_file/api"), "{shown}");
+    assert!(
+        shown.contains("the branch is protected: opened https://github.com/acme/web/pull/1"),
+        "{shown}"
+    );
+
+    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let api = &state["repos"]["acme/api"];
+    let workflow = api["branches"]["main"]["files"][".github/workflows/slipway-ecr.yml"]
+        .as_str()
+        .unwrap();
+    assert!(workflow.starts_with("# Managed by Slipway"), "{workflow}");
+    assert!(
+        workflow.contains("aws-region: eu-west-1")
+            && workflow.contains("secrets.AWS_SECRET_ACCESS_KEY")
+    );
+    assert_eq!(api["variables"]["SLIPWAY_AWS_REGION"]["value"], "eu-west-1");
+    assert_eq!(
+        api["variables"]["SLIPWAY_ECR_REGISTRY"]["value"],
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    );
+    let secret = keychain_secret().unwrap();
+    assert_eq!(
+        open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
+        secret,
+        "the repository holds the keychain's key"
+    );
+    assert_eq!(state["violations"], serde_json::json!([]));
+
+    let again = slipway_with(&["plan"], dir.path(), &env);
+    assert!(text(&again).contains("No changes"), "{}", text(&again));
+
+    // Rotation: the repositories get the new key before the old one is deleted.
+    let rotated = slipway_with(&["rotate"], dir.path(), &env);
+    let shown = text(&rotated);
+    assert!(rotated.status.success(), "{shown}");
+    let new_secret = keychain_secret().unwrap();
+    assert_ne!(new_secret, secret);
+    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    assert_eq!(
+        open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
+        new_secret
+    );
+    assert_eq!(
+        open_secret(&state, "acme/web", "AWS_SECRET_ACCESS_KEY"),
+        new_secret
+    );
+    assert!(
+        shown.contains("the previous key") && shown.contains("is deleted"),
+        "{shown}"
+    );
+
+    // If a repository cannot take the new key, the old key is kept so builds
+    // keep working: GitHub is rate-limited for an hour during this rotation.
+    fake(
+        "POST",
+        "/_fake/throttle",
+        &serde_json::json!({ "status": 429, "retry_after": 3600, "count": 1000 }),
+    );
+    let blocked = slipway_with(&["rotate"], dir.path(), &env);
+    let shown = text(&blocked);
+    assert_eq!(blocked.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("The old key is kept"), "{shown}");
+    assert!(!shown.contains("is deleted"), "{shown}");
+    fake(
+        "POST",
+        "/_fake/throttle",
+        &serde_json::json!({ "count": 0 }),
+    );
+    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    assert_eq!(
+        open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
+        new_secret,
+        "the repositories still hold a live key"
+    );
+    let converged = slipway_with(&["apply", "--yes"], dir.path(), &env);
+    assert!(converged.status.success(), "{}", text(&converged));
+    let newest = keychain_secret().unwrap();
+    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    assert_eq!(
+        open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
+        newest
+    );
+    assert!(text(&slipway_with(&["plan"], dir.path(), &env)).contains("No changes"));
+
+    // Removing a repository from Slipway removes what Slipway put there.
+    let narrowed = slipway_with(&["init", "--repo", "web"], dir.path(), &env);
+    assert!(narrowed.status.success(), "{}", text(&narrowed));
+    let removed = slipway_with(&["apply", "--yes"], dir.path(), &env);
+    let shown = text(&removed);
+    assert!(removed.status.success(), "{shown}");
+    assert!(
+        shown.contains("deleting github.workflow_file/api"),
+        "{shown}"
+    );
+    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    assert!(state["repos"]["acme/api"]["branches"]["main"]["files"]
+        .get(".github/workflows/slipway-ecr.yml")
+        .is_none());
+    assert_eq!(state["repos"]["acme/api"]["secrets"], serde_json::json!({}));
+    assert_eq!(
+        state["repos"]["acme/api"]["variables"],
+        serde_json::json!({})
+    );
+
+    let down = slipway_with(
+        &["teardown", "--yes", "--delete-repositories"],
+        dir.path(),
+        &env,
+    );
+    assert!(down.status.success(), "{}", text(&down));
+    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    assert_eq!(state["repos"]["acme/web"]["secrets"], serde_json::json!({}));
+    assert_eq!(state["violations"], serde_json::json!([]));
+    for output in [
+        &login, &applied, &rotated, &blocked, &converged, &removed, &down,
+    ] {
+        let all = text(output);
+        assert!(
+            !all.contains(&secret)
+                && !all.contains(&new_secret)
+                && !all.contains(&newest)
+                && !all.contains("ghp_cli"),
+            "a secret was printed: {all}"
+        );
+    }
 }

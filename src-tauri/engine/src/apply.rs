@@ -42,6 +42,14 @@ pub struct StepProgress<'a> {
 }
 
 impl StepProgress<'_> {
+    /// A line worth showing the user (a commit made, a pull request opened).
+    pub fn note(&self, message: impl Into<String>) {
+        self.sink.emit(ProgressEvent::StepNote {
+            index: self.index,
+            message: message.into(),
+        });
+    }
+
     pub fn report(
         &self,
         label: impl Into<String>,

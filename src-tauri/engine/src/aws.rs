@@ -255,20 +255,33 @@ impl AwsProvider {
     }
 
     /// The plan for `state` (teardown: a state without `aws`).
-    pub async fn plan(
+    /// What AWS should hold, given what it holds now: an existing foreign OIDC
+    /// provider is reused, and unwanted repositories are kept unless asked.
+    pub fn desired(
         &self,
         state: &DesiredState,
+        observed: &[ObservedResource],
         options: &AwsPlanOptions,
-    ) -> Result<Plan, AwsPlanError> {
-        let observed = self.observe(state).await?;
+    ) -> Result<Vec<DesiredResource>, AwsPlanError> {
         let reuse_provider = observed
             .iter()
             .any(|o| o.id.kind == KIND_OIDC_PROVIDER && !o.owned && !options.adopt.contains(&o.id));
         let mut desired =
             desired_resources(state, &self.session.identity.account_id, reuse_provider)?;
         if !options.delete_repositories {
-            keep_unwanted_repositories(&mut desired, &observed);
+            keep_unwanted_repositories(&mut desired, observed);
         }
+        Ok(desired)
+    }
+
+    /// The plan for `state` (teardown: a state without `aws`).
+    pub async fn plan(
+        &self,
+        state: &DesiredState,
+        options: &AwsPlanOptions,
+    ) -> Result<Plan, AwsPlanError> {
+        let observed = self.observe(state).await?;
+        let desired = self.desired(state, &observed, options)?;
         Ok(crate::plan::plan_adopting(
             &desired,
             &observed,

@@ -57,6 +57,37 @@ pub struct GithubSettings {
     pub organization_id: Option<u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub repository_ids: BTreeMap<String, u64>,
+    /// Where the workflow file goes in each repository.
+    #[serde(default = "default_workflow_path")]
+    pub workflow_path: String,
+    /// Build on a push to any branch, not only `branches`.
+    #[serde(default)]
+    pub build_all_branches: bool,
+    /// Per-repository Dockerfile and build context (default: `Dockerfile`, `.`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub builds: BTreeMap<String, crate::workflow::BuildSettings>,
+    /// Actions pinned by commit SHA (`actions/checkout` → SHA).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub action_pins: BTreeMap<String, String>,
+}
+
+impl GithubSettings {
+    /// Settings for an organization with every other field at its default.
+    pub fn for_organization(organization: impl Into<String>) -> Self {
+        Self {
+            organization: organization.into(),
+            repositories: Vec::new(),
+            api_url: default_github_api_url(),
+            token_secret: default_token_secret(),
+            branches: default_branches(),
+            organization_id: None,
+            repository_ids: BTreeMap::new(),
+            workflow_path: default_workflow_path(),
+            build_all_branches: false,
+            builds: BTreeMap::new(),
+            action_pins: BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +197,9 @@ fn default_repository_prefix() -> String {
 }
 fn default_keep_tagged_images() -> u32 {
     10
+}
+fn default_workflow_path() -> String {
+    crate::workflow::DEFAULT_WORKFLOW_PATH.to_string()
 }
 fn default_branches() -> Vec<String> {
     vec!["main".to_string()]

@@ -33,6 +33,11 @@ pub enum ProgressEvent {
         total: Option<u64>,
         unit: ProgressUnit,
     },
+    /// Something the user should know about a step's result.
+    StepNote {
+        index: usize,
+        message: String,
+    },
     StepFinished {
         index: usize,
     },

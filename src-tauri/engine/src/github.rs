@@ -8,6 +8,7 @@
 
 pub mod contents;
 mod errors;
+pub mod provider;
 pub mod repos;
 pub mod secrets;
 pub mod token;

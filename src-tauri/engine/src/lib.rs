@@ -12,5 +12,6 @@ pub mod doctor;
 pub mod events;
 pub mod github;
 pub mod plan;
+pub mod providers;
 pub mod secrets;
 pub mod workflow;

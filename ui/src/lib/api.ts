@@ -115,6 +115,7 @@ export type ProgressEvent =
   | { type: "apply_started"; steps: number }
   | { type: "step_started"; index: number; resource: ResourceId; action: Action }
   | { type: "step_progress"; index: number; label: string; done: number; total: number | null; unit: "bytes" | "items" }
+  | { type: "step_note"; index: number; message: string }
   | { type: "step_finished"; index: number }
   | { type: "step_failed"; index: number; message: string; hint: string | null }
   | { type: "step_skipped"; index: number; blocked_by: ResourceId }

@@ -197,9 +197,10 @@ impl AwsProvider {
         Ok(())
     }
 
-    /// Rotation: new key → keychain (its consumer) → delete the old key.
-    /// Returns the new key's id.
-    pub async fn rotate_key(&self) -> Result<String, AwsError> {
+    /// Rotation, first half: a new key, straight into the keychain; the old
+    /// key stays valid so other consumers (repository secrets) can switch.
+    /// Returns (new key id, old key id).
+    pub async fn begin_rotation(&self) -> Result<(String, Option<String>), AwsError> {
         let user = self.settings.push_user.clone();
         let ids = self.list_key_ids(&user).await?;
         let held = read_stored_key(&self.keychain, &self.settings.key_secret).await?;
@@ -211,8 +212,19 @@ impl AwsProvider {
             self.delete_key(&user, id).await?;
         }
         let new = self.create_and_store_key(&user).await?;
+        Ok((new, old))
+    }
+
+    /// Rotation, second half: the old key goes, once every consumer has the new one.
+    pub async fn finish_rotation(&self, old: &str) -> Result<(), AwsError> {
+        self.delete_key(&self.settings.push_user.clone(), old).await
+    }
+
+    /// Rotation when the keychain is the only consumer.
+    pub async fn rotate_key(&self) -> Result<String, AwsError> {
+        let (new, old) = self.begin_rotation().await?;
         if let Some(old) = old {
-            self.delete_key(&user, &old).await?;
+            self.finish_rotation(&old).await?;
         }
         Ok(new)
     }

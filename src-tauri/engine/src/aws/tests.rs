@@ -8,14 +8,13 @@ use crate::config::GithubSettings;
 fn state(auth: AwsAuthMode) -> DesiredState {
     let mut s = DesiredState::new();
     s.install_id = "inst-1".into();
-    s.github = Some(GithubSettings {
-        organization: "acme".into(),
-        repositories: vec!["api".into(), "Web".into()],
-        api_url: "https://api.github.com".into(),
-        token_secret: "github-token".into(),
-        branches: vec!["main".into(), "release/2.0".into()],
-        organization_id: Some(10),
-        repository_ids: BTreeMap::from([("api".into(), 11)]),
+    s.github = Some({
+        let mut g = GithubSettings::for_organization("acme");
+        g.repositories = vec!["api".into(), "Web".into()];
+        g.branches = vec!["main".into(), "release/2.0".into()];
+        g.organization_id = Some(10);
+        g.repository_ids = BTreeMap::from([("api".into(), 11)]);
+        g
     });
     let mut aws = AwsSettings::for_region("eu-west-1");
     aws.auth = auth;

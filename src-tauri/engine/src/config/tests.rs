@@ -17,14 +17,13 @@ fn save_then_load_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_in(&dir);
     let mut state = DesiredState::new();
-    state.github = Some(GithubSettings {
-        organization: "acme".into(),
-        repositories: vec!["api".into(), "web".into()],
-        api_url: default_github_api_url(),
-        token_secret: default_token_secret(),
-        branches: default_branches(),
-        organization_id: Some(1),
-        repository_ids: BTreeMap::from([("api".to_string(), 2)]),
+    state.github = Some({
+        let mut g = GithubSettings::for_organization("acme");
+        g.repositories = vec!["api".into(), "web".into()];
+        g.branches = default_branches();
+        g.organization_id = Some(1);
+        g.repository_ids = BTreeMap::from([("api".to_string(), 2)]);
+        g
     });
     state.aws = Some(AwsSettings::for_region("eu-west-1"));
     state.runners.count = 5;

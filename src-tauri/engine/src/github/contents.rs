@@ -379,3 +379,36 @@ pub async fn remove_workflow(
         Write::Protected => t.propose(&repo_info.default_branch, None, &message).await,
     }
 }
+
+/// An open Slipway pull request proposing the file: (its URL, the file's
+/// text on the proposal branch, or `None` when the proposal removes it).
+pub async fn pending_proposal(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+    path: &str,
+) -> Result<Option<(String, Option<String>)>, GithubError> {
+    let pulls: Vec<Pull> = client
+        .get_json(
+            &format!(
+                "/repos/{}/{}/pulls?head={}&state=open",
+                seg(org),
+                seg(repo),
+                seg(&format!("{org}:{PROPOSAL_BRANCH}"))
+            ),
+            "list pull requests",
+            "the pull requests",
+        )
+        .await?;
+    let Some(pull) = pulls.into_iter().next() else {
+        return Ok(None);
+    };
+    let t = Target {
+        client,
+        org,
+        repo,
+        path,
+    };
+    let text = t.read(PROPOSAL_BRANCH).await?.map(|(_, text)| text);
+    Ok(Some((pull.html_url, text)))
+}

@@ -123,3 +123,116 @@ pub async fn set_variable(
         .await?;
     expect_success(&r, "update an Actions variable", &what)
 }
+
+/// Deletes an Actions secret; gone already is fine.
+pub async fn delete_secret(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+    name: &str,
+) -> Result<(), GithubError> {
+    let r = client
+        .send(
+            Method::DELETE,
+            &format!(
+                "/repos/{}/{}/actions/secrets/{}",
+                seg(org),
+                seg(repo),
+                seg(name)
+            ),
+            None,
+            "delete an Actions secret",
+        )
+        .await?;
+    if r.status.as_u16() == 404 {
+        return Ok(());
+    }
+    expect_success(&r, "delete an Actions secret", &format!("{org}/{repo}"))
+}
+
+/// Deletes an Actions variable; gone already is fine.
+pub async fn delete_variable(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+    name: &str,
+) -> Result<(), GithubError> {
+    let r = client
+        .send(
+            Method::DELETE,
+            &format!(
+                "/repos/{}/{}/actions/variables/{}",
+                seg(org),
+                seg(repo),
+                seg(name)
+            ),
+            None,
+            "delete an Actions variable",
+        )
+        .await?;
+    if r.status.as_u16() == 404 {
+        return Ok(());
+    }
+    expect_success(&r, "delete an Actions variable", &format!("{org}/{repo}"))
+}
+
+#[derive(Deserialize)]
+struct SecretList {
+    secrets: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct VariableList {
+    variables: Vec<NamedValue>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct NamedValue {
+    pub name: String,
+    pub value: String,
+}
+
+/// Names of the repository's Actions secrets (values are never readable).
+pub async fn secret_names(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+) -> Result<Vec<String>, GithubError> {
+    let list: SecretList = client
+        .get_json(
+            &format!(
+                "/repos/{}/{}/actions/secrets?per_page=100",
+                seg(org),
+                seg(repo)
+            ),
+            "list Actions secrets",
+            &format!("the repository {org}/{repo}"),
+        )
+        .await?;
+    Ok(list.secrets.into_iter().map(|s| s.name).collect())
+}
+
+/// The repository's Actions variables.
+pub async fn variables(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+) -> Result<Vec<NamedValue>, GithubError> {
+    let list: VariableList = client
+        .get_json(
+            &format!(
+                "/repos/{}/{}/actions/variables?per_page=30",
+                seg(org),
+                seg(repo)
+            ),
+            "list Actions variables",
+            &format!("the repository {org}/{repo}"),
+        )
+        .await?;
+    Ok(list.variables)
+}

@@ -42,14 +42,13 @@ async fn fresh_moto() -> MutexGuard<'static, ()> {
 
 fn desired(auth: AwsAuthMode) -> DesiredState {
     let mut s = DesiredState::new();
-    s.github = Some(GithubSettings {
-        organization: "acme".into(),
-        repositories: vec!["api".into(), "web".into()],
-        api_url: "https://api.github.com".into(),
-        token_secret: "github-token".into(),
-        branches: vec!["main".into()],
-        organization_id: Some(100),
-        repository_ids: [("api".to_string(), 101)].into(),
+    s.github = Some({
+        let mut g = GithubSettings::for_organization("acme");
+        g.repositories = vec!["api".into(), "web".into()];
+        g.branches = vec!["main".into()];
+        g.organization_id = Some(100);
+        g.repository_ids = [("api".to_string(), 101)].into();
+        g
     });
     let mut aws = AwsSettings::for_region("eu-west-1");
     aws.endpoint_url = Some(moto_url());
