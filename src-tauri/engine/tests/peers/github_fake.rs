@@ -61,6 +61,7 @@ fn fixture() -> Value {
             "ghp_full": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"], "expiration": "2027-03-01 00:00:00 UTC" },
             "ghp_no_workflow": { "login": "octo", "scopes": ["repo", "admin:org"] },
             "ghp_no_org": { "login": "octo", "scopes": ["repo", "workflow", "read:org"] },
+            "ghp_no_repo": { "login": "octo", "scopes": ["workflow", "admin:org"] },
             "ghp_member": { "login": "mona", "scopes": ["repo", "workflow", "admin:org"] },
             "github_pat_fine": { "login": "octo", "scopes": null }
         },
@@ -528,4 +529,53 @@ async fn the_fake_rejects_a_request_that_breaks_githubs_description() {
             .contains("must have required property 'key_id'"),
         "{violations:?}"
     );
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_server_errors_and_an_unreachable_github_says_so() {
+    let _fake = fresh(fixture()).await;
+    control(
+        "POST",
+        "/_fake/throttle",
+        &json!({ "status": 502, "count": 2 }),
+    );
+    let repos = repositories(&client("ghp_full"), "acme")
+        .await
+        .expect("two 502s are retried");
+    assert_eq!(repos.len(), 4);
+
+    // A write is not repeated blindly: its 502 is reported after one attempt.
+    control(
+        "POST",
+        "/_fake/throttle",
+        &json!({ "status": 502, "count": 1 }),
+    );
+    let err = client("ghp_full")
+        .send(
+            http::Method::DELETE,
+            "/repos/acme/api/actions/variables/SLIPWAY_X",
+            None,
+            "delete a variable",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GithubError::Server {
+            action: "delete a variable".into(),
+            status: 502,
+            attempts: 1
+        }
+    );
+
+    let down =
+        GithubClient::new("http://127.0.0.1:9", &SecretString::from("t".to_string())).unwrap();
+    let err = check_token(&down, "acme").await.unwrap_err();
+    assert!(matches!(err, GithubError::Network { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot reach GitHub at http://127.0.0.1:9"),
+        "{err}"
+    );
+    assert_no_violations();
 }
