@@ -10,18 +10,21 @@ use slipway_engine::aws::{naming, AwsPlanOptions, AwsProvider};
 use slipway_engine::config::{AwsAuthMode, AwsSettings, ConfigStore, DesiredState, DockerSettings};
 use slipway_engine::doctor::{self, DoctorReport};
 use slipway_engine::events::ProgressEvent;
+use slipway_engine::github::provider::GithubProvider;
+use slipway_engine::github::GithubClient;
 use slipway_engine::plan::Plan;
+use slipway_engine::providers::Providers;
 use slipway_engine::secrets::{Keychain, KEYCHAIN_SERVICE};
 use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::state::AppState;
 
-fn config_store() -> Result<ConfigStore, String> {
+pub(crate) fn config_store() -> Result<ConfigStore, String> {
     ConfigStore::default_location().map_err(|e| e.to_string())
 }
 
-fn load_state() -> Result<DesiredState, String> {
+pub(crate) fn load_state() -> Result<DesiredState, String> {
     let loaded = config_store()?.load().map_err(|e| e.to_string())?;
     Ok(loaded.map(|l| l.state).unwrap_or_default())
 }
@@ -223,7 +226,7 @@ pub async fn save_aws_settings(
     Ok(())
 }
 
-async fn provider(state: &AppState) -> Result<(DesiredState, AwsProvider), String> {
+async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String> {
     let desired = load_state()?;
     let settings = desired
         .aws
@@ -241,10 +244,25 @@ async fn provider(state: &AppState) -> Result<(DesiredState, AwsProvider), Strin
             session.identity.region, settings.region
         ));
     }
-    Ok((
-        desired.clone(),
-        AwsProvider::new(session, Keychain::default(), &desired, settings),
-    ))
+    let aws = AwsProvider::new(session, Keychain::default(), &desired, settings);
+    let github = match &desired.github {
+        Some(g) if !g.organization.is_empty() => match Keychain::default()
+            .get(&g.token_secret)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(token) => Some(GithubProvider {
+                client: GithubClient::new(&g.api_url, &token).map_err(|e| e.to_string())?,
+                keychain: Keychain::default(),
+                settings: g.clone(),
+                install_id: desired.install_id.clone(),
+            }),
+            None => None,
+        },
+        _ => None,
+    };
+    let providers = Providers::new(aws, github, &desired);
+    Ok((desired, providers))
 }
 
 /// Observes the world and computes the plan; keeps it for apply.

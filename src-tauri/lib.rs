@@ -3,6 +3,7 @@
 //! results (which never contain secrets) to the front end.
 
 mod commands;
+mod github_commands;
 mod state;
 
 pub fn run() {
@@ -15,6 +16,12 @@ pub fn run() {
             commands::aws_connect,
             commands::aws_forget_keys,
             commands::save_aws_settings,
+            github_commands::github_step_data,
+            github_commands::github_check,
+            github_commands::github_keep_token,
+            github_commands::github_repositories,
+            github_commands::github_dockerfiles,
+            github_commands::save_repositories,
             commands::plan_changes,
             commands::apply_changes,
         ])

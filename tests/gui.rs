@@ -142,7 +142,10 @@ async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
             assert!(step.text().await.unwrap().contains("Not built yet"), "{id}");
         }
     }
-    assert_eq!(enabled, ["doctor", "aws", "review", "apply"]);
+    assert_eq!(
+        enabled,
+        ["doctor", "github", "repos", "aws", "review", "apply"]
+    );
 
     // Rerunning the checks works from the window too.
     client
@@ -173,17 +176,25 @@ async fn screenshot(client: &Client, name: &str) {
 async fn wait_for_text(client: &Client, css: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await {
-            let text = el.text().await.unwrap_or_default();
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(el) => Some(el.text().await.unwrap_or_default()),
+            Err(_) => None,
+        };
+        if let Some(text) = &text {
             if text.contains(want) {
-                return text;
+                return text.clone();
             }
-            assert!(
-                Instant::now() < deadline,
-                "{css} never showed {want:?}; it shows {text:?}"
-            );
-        } else {
-            assert!(Instant::now() < deadline, "{css} never appeared");
+        }
+        if Instant::now() > deadline {
+            screenshot(client, "failure").await;
+            let body = client
+                .find(Locator::Css("main"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap_or_default();
+            panic!("{css} never showed {want:?} (it shows {text:?}); the page says:\n{body}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -202,10 +213,52 @@ fn reset_moto() -> String {
     url
 }
 
+/// A plain HTTP call to the fake GitHub's control endpoints.
+fn fake_github(method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let url = std::env::var("SLIPWAY_TEST_GITHUB_URL")
+        .expect("SLIPWAY_TEST_GITHUB_URL is set by scripts/test-all.sh");
+    let addr = url.trim_start_matches("http://").to_string();
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let kind = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, payload) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(payload).unwrap_or(serde_json::Value::Null)
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let el = client.wait().for_element(Locator::Css(css)).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
     use slipway_engine::aws::session::{connect, AdminCredentials};
-    use slipway_engine::config::{AwsSettings, ConfigStore, DesiredState, GithubSettings};
+    use slipway_engine::config::{AwsSettings, ConfigStore, DesiredState};
 
     assert!(
         std::env::var_os("DISPLAY").is_some(),
@@ -213,15 +266,23 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
     );
     let _turn = ONE_AT_A_TIME.lock().await;
     let moto = reset_moto();
+    let github_url = std::env::var("SLIPWAY_TEST_GITHUB_URL").unwrap();
+    fake_github(
+        "POST",
+        "/_fake/reset",
+        &serde_json::json!({
+            "users": { "octo": { "id": 1 } },
+            "tokens": { "ghp_gui_token": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"] } },
+            "orgs": { "acme": { "id": 100, "members": { "octo": "admin" } } },
+            "repos": {
+                "acme/api": { "id": 101, "files": { "services/api/Dockerfile": "FROM scratch\n" } },
+                "acme/legacy": { "id": 102, "archived": true }
+            }
+        }),
+    );
     let config_dir = tempfile::tempdir().unwrap();
     let store = ConfigStore::at(config_dir.path().join("slipway.toml"));
     let mut state = DesiredState::new();
-    state.github = Some({
-        let mut g = GithubSettings::for_organization("acme");
-        g.repositories = vec!["api".into()];
-        g.branches = vec!["main".into()];
-        g
-    });
     let mut aws = AwsSettings::for_region("eu-west-1");
     aws.endpoint_url = Some(moto.clone());
     state.aws = Some(aws.clone());
@@ -229,13 +290,39 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
 
     let _driver = Driver::start(&[("SLIPWAY_CONFIG_DIR", config_dir.path().to_str().unwrap())]);
     let client = open_app().await;
-    client
-        .find(Locator::Css("nav button[data-step=aws]"))
-        .await
-        .unwrap()
-        .click()
+
+    // GitHub: the token is checked against the organization, then kept.
+    click(&client, "nav button[data-step=github]").await;
+    type_into(&client, "#gh-org", "acme").await;
+    type_into(&client, "#gh-api", &github_url).await;
+    type_into(&client, "#gh-token", "ghp_gui_token").await;
+    click(&client, "#gh-check").await;
+    wait_for_text(&client, "#gh-report", "you are admin").await;
+    screenshot(&client, "github").await;
+    click(&client, "#gh-keep").await;
+    wait_for_text(&client, "#gh-kept", "in the keychain").await;
+
+    // Repositories: the archived one cannot be chosen; the Dockerfile is found.
+    click(&client, "nav button[data-step=repos]").await;
+    wait_for_text(&client, "#repo-list", "archived").await;
+    let legacy = client
+        .find(Locator::Css("li[data-repo=legacy] input[type=checkbox]"))
         .await
         .unwrap();
+    assert!(!legacy.is_enabled().await.unwrap());
+    click(&client, "li[data-repo=api] input[type=checkbox]").await;
+    let dockerfile = client
+        .wait()
+        .for_element(Locator::Css("#df-api"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while dockerfile.prop("value").await.unwrap().as_deref() != Some("services/api/Dockerfile") {
+        assert!(Instant::now() < deadline, "the Dockerfile was not found");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&client, "repositories").await;
+    click(&client, "#repos-save").await;
 
     // Sign in with typed keys (kept in memory only) and see who that is.
     client
@@ -285,11 +372,13 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         .await
         .unwrap();
     wait_for_text(&client, "#plan", "aws.ecr_repository/slipway/api/main").await;
+    wait_for_text(&client, "#plan", "github.workflow_file/api").await;
     let rows = client
         .find_all(Locator::Css("#plan li[data-action=create]"))
         .await
         .unwrap();
-    assert_eq!(rows.len(), 4);
+    // AWS: user, policy, key, repository; GitHub: key secrets, 2 variables, workflow.
+    assert_eq!(rows.len(), 8);
     screenshot(&client, "review").await;
 
     // Apply, and watch each step finish.
@@ -300,12 +389,12 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, "#apply-result", "Done: 4 change(s) applied.").await;
+    wait_for_text(&client, "#apply-result", "Done: 8 change(s) applied.").await;
     let done = client
         .find_all(Locator::Css("#apply-log li[data-state=done]"))
         .await
         .unwrap();
-    assert_eq!(done.len(), 4);
+    assert_eq!(done.len(), 8);
     screenshot(&client, "apply").await;
     client.close().await.unwrap();
 
@@ -337,4 +426,22 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         .await
         .unwrap();
     assert_eq!(keys.access_key_metadata().len(), 1);
+
+    // And GitHub, read back from the fake: the workflow builds the chosen Dockerfile.
+    let github = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
+    let api = &github["repos"]["acme/api"];
+    let workflow = api["branches"]["main"]["files"][".github/workflows/slipway-ecr.yml"]
+        .as_str()
+        .unwrap();
+    assert!(
+        workflow.contains("file: services/api/Dockerfile")
+            && workflow.contains("context: services/api"),
+        "{workflow}"
+    );
+    assert!(api["secrets"].get("AWS_SECRET_ACCESS_KEY").is_some());
+    assert_eq!(github["violations"], serde_json::json!([]));
+    assert!(
+        !saved.contains("ghp_gui_token"),
+        "the token is not in the config"
+    );
 }

@@ -59,10 +59,10 @@ describe("wizard frame", () => {
     const nav = screen.getByRole("navigation", { name: "Setup steps" });
     const buttons = within(nav).getAllByRole("button") as HTMLButtonElement[];
     expect(buttons.map((b) => b.dataset.step)).toEqual([
-      "doctor", "github", "aws", "docker", "repos", "review", "apply", "status",
+      "doctor", "github", "repos", "aws", "docker", "review", "apply", "status",
     ]);
     const enabled = buttons.filter((b) => !b.disabled).map((b) => b.dataset.step);
-    expect(enabled).toEqual(["doctor", "aws", "review", "apply"]);
+    expect(enabled).toEqual(["doctor", "github", "repos", "aws", "review", "apply"]);
     for (const b of buttons.filter((b) => b.disabled)) {
       expect(b.textContent).toContain("Not built yet");
     }

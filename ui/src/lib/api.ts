@@ -164,3 +164,82 @@ export function applyChanges(onEvent: (e: ProgressEvent) => void): Promise<Apply
 export function resourceLabel(id: ResourceId): string {
   return `${id.kind}/${id.name}`;
 }
+
+export type Grant = "yes" | "no" | "read_only_checked";
+
+export interface Capability {
+  id: string;
+  title: string;
+  grant: Grant;
+  fix: string | null;
+}
+
+export interface TokenReport {
+  login: string;
+  token: { kind: "classic"; scopes: string[] } | { kind: "fine_grained" };
+  expires_at: string | null;
+  organization: string;
+  org_role: string | null;
+  capabilities: Capability[];
+  new_token_url: string;
+}
+
+export interface BuildSettings {
+  dockerfile: string;
+  context: string;
+}
+
+export interface GithubStepData {
+  organization: string | null;
+  api_url: string;
+  token_in_keychain: boolean;
+  repositories: string[];
+  branches: string[];
+  build_all_branches: boolean;
+  builds: Record<string, BuildSettings>;
+}
+
+export interface RepoInfo {
+  name: string;
+  id: number;
+  default_branch: string;
+  private: boolean;
+  archived: boolean;
+  disabled: boolean;
+}
+
+export type TokenSource = { source: "typed"; token: string } | { source: "gh" } | { source: "current" };
+
+export function githubStepData(): Promise<GithubStepData> {
+  return invoke<GithubStepData>("github_step_data");
+}
+
+export function githubCheck(token: TokenSource, organization: string, apiUrl: string | null): Promise<TokenReport> {
+  return invoke<TokenReport>("github_check", { request: { token, organization, api_url: apiUrl } });
+}
+
+export function githubKeepToken(organization: string, apiUrl: string | null): Promise<void> {
+  return invoke<void>("github_keep_token", { request: { token: { source: "current" }, organization, api_url: apiUrl } });
+}
+
+export function githubRepositories(): Promise<RepoInfo[]> {
+  return invoke<RepoInfo[]>("github_repositories");
+}
+
+export function githubDockerfiles(repo: string, branch: string): Promise<string[]> {
+  return invoke<string[]>("github_dockerfiles", { repo, branch });
+}
+
+export function saveRepositories(selection: {
+  repositories: string[];
+  branches: string[];
+  build_all_branches: boolean;
+  builds: Record<string, BuildSettings>;
+}): Promise<void> {
+  return invoke<void>("save_repositories", { selection });
+}
+
+/** A report passes when the user is an org admin and nothing is missing. */
+export function reportPasses(r: TokenReport): boolean {
+  return r.org_role === "admin" && r.capabilities.every((c) => c.grant !== "no");
+}

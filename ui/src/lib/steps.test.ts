@@ -124,3 +124,68 @@ describe("Review and Apply", () => {
     expect(row.textContent).toContain("AWS denied iam:CreateUser to arn:x");
   });
 });
+
+import GithubStep from "./GithubStep.svelte";
+import type { TokenReport } from "./api";
+
+const passing: TokenReport = {
+  login: "octo",
+  token: { kind: "classic", scopes: ["repo", "workflow", "admin:org"] },
+  expires_at: "2027-03-01 00:00:00 UTC",
+  organization: "acme",
+  org_role: "admin",
+  capabilities: [
+    { id: "org_runners", title: "Manage the organization's self-hosted runners", grant: "yes", fix: null },
+    { id: "workflows", title: "Create and update workflow files", grant: "yes", fix: null },
+  ],
+  new_token_url: "https://github.com/settings/tokens/new?scopes=repo,workflow,admin:org&description=Slipway",
+};
+
+describe("GitHub step", () => {
+  const data = { organization: "acme", api_url: "https://api.github.com", token_in_keychain: false, repositories: [], branches: ["main"], build_all_branches: false, builds: {} };
+
+  it("checks a typed token, clears it from the page, and keeps it only when it passes", async () => {
+    const calls: { cmd: string; args: any }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "github_step_data") return data;
+      if (cmd === "github_check") return passing;
+      if (cmd === "github_keep_token") return null;
+      throw new Error(cmd);
+    });
+    render(GithubStep);
+    const token = (await screen.findByPlaceholderText("ghp_… or github_pat_…")) as HTMLInputElement;
+    await fireEvent.input(token, { target: { value: "ghp_typed" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Check token" }));
+    await screen.findByText("you are admin");
+    expect(calls.find((c) => c.cmd === "github_check")!.args.request).toEqual({
+      token: { source: "typed", token: "ghp_typed" }, organization: "acme", api_url: null,
+    });
+    expect(token.value).toBe("");
+    await fireEvent.click(screen.getByRole("button", { name: "Keep the token in the keychain" }));
+    await screen.findByText("The token is in the keychain.");
+    const keep = calls.find((c) => c.cmd === "github_keep_token")!;
+    expect(JSON.stringify(keep.args)).not.toContain("ghp_typed");
+  });
+
+  it("names what is missing and offers no way to keep a failing token", async () => {
+    const failing: TokenReport = {
+      ...passing,
+      capabilities: [{ id: "workflows", title: "Create and update workflow files", grant: "no", fix: "add the `workflow` scope to the token" }],
+    };
+    mockIPC((cmd) => {
+      if (cmd === "github_step_data") return data;
+      if (cmd === "github_check") return failing;
+      throw new Error(cmd);
+    });
+    render(GithubStep);
+    const token = await screen.findByPlaceholderText("ghp_… or github_pat_…");
+    await fireEvent.input(token, { target: { value: "ghp_weak" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Check token" }));
+    const cap = await screen.findByText("Create and update workflow files", { exact: false });
+    expect(cap.closest("li")!.getAttribute("data-grant")).toBe("no");
+    expect(cap.closest("li")!.querySelector("code")!.textContent).toBe("workflow");
+    expect(screen.queryByRole("button", { name: "Keep the token in the keychain" })).toBeNull();
+    expect(document.getElementById("gh-missing")!.textContent).toContain("scopes=repo,workflow,admin:org");
+  });
+});

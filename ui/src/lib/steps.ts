@@ -11,10 +11,10 @@ const NOT_BUILT = "Not built yet";
 
 export const STEPS: WizardStep[] = [
   { id: "doctor", title: "Welcome & checks", available: true },
-  { id: "github", title: "GitHub", available: false, note: NOT_BUILT },
+  { id: "github", title: "GitHub", available: true },
+  { id: "repos", title: "Repositories & workflow", available: true },
   { id: "aws", title: "AWS", available: true },
   { id: "docker", title: "Docker host", available: false, note: NOT_BUILT },
-  { id: "repos", title: "Repositories & workflow", available: false, note: NOT_BUILT },
   { id: "review", title: "Review plan", available: true },
   { id: "apply", title: "Apply", available: true },
   { id: "status", title: "Status", available: false, note: NOT_BUILT },
