@@ -13,5 +13,6 @@ pub mod events;
 pub mod github;
 pub mod plan;
 pub mod providers;
+pub mod runners;
 pub mod secrets;
 pub mod workflow;

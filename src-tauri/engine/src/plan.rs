@@ -70,6 +70,9 @@ pub struct AttributeChange {
     pub attribute: String,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// A unified diff, for multi-line values (a workflow file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -271,44 +274,69 @@ fn diff_attributes(observed: &Attributes, desired: &Attributes) -> Vec<Attribute
     desired
         .iter()
         .filter(|(k, v)| observed.get(*k) != Some(*v))
-        .map(|(k, v)| AttributeChange {
-            attribute: k.clone(),
-            from: observed.get(k).cloned(),
-            to: Some(v.clone()),
+        .map(|(k, v)| {
+            let from = observed.get(k).cloned();
+            let diff = match &from {
+                Some(old) if old.contains('\n') || v.contains('\n') => Some(
+                    similar::TextDiff::from_lines(old.as_str(), v.as_str())
+                        .unified_diff()
+                        .context_radius(2)
+                        .header("now", "planned")
+                        .to_string(),
+                ),
+                _ => None,
+            };
+            AttributeChange {
+                attribute: k.clone(),
+                from,
+                to: Some(v.clone()),
+                diff,
+            }
         })
         .collect()
 }
 
 /// Kahn's algorithm over the given nodes; edges to nodes outside `members`
-/// are ignored (they are satisfied already). Ties keep the input order, so
-/// plans are stable.
+/// are ignored (they are satisfied already). Among the nodes ready at any
+/// moment the earliest in the input goes first, so plans are stable.
+/// O((n + e) log n).
 fn topological<'a>(
     nodes: impl Iterator<Item = (&'a ResourceId, &'a [ResourceId])>,
     members: &BTreeSet<&'a ResourceId>,
 ) -> Result<Vec<&'a ResourceId>, PlanError> {
-    let nodes: Vec<(&ResourceId, Vec<&ResourceId>)> = nodes
-        .map(|(id, deps)| (id, deps.iter().filter(|d| members.contains(d)).collect()))
+    let nodes: Vec<(&ResourceId, &[ResourceId])> = nodes.collect();
+    let index: HashMap<&ResourceId, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
         .collect();
-    let mut done: BTreeSet<&ResourceId> = BTreeSet::new();
-    let mut order = Vec::with_capacity(nodes.len());
-    while order.len() < nodes.len() {
-        let ready = nodes
-            .iter()
-            .find(|(id, deps)| !done.contains(id) && deps.iter().all(|d| done.contains(d)));
-        match ready {
-            Some((id, _)) => {
-                done.insert(id);
-                order.push(*id);
-            }
-            None => {
-                let stuck = nodes
-                    .iter()
-                    .filter(|(id, _)| !done.contains(id))
-                    .map(|(id, _)| (*id).clone())
-                    .collect();
-                return Err(PlanError::Cycle(stuck));
+    let mut waiting_for = vec![0usize; nodes.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, (_, deps)) in nodes.iter().enumerate() {
+        for dep in deps.iter().filter(|d| members.contains(d)) {
+            if let Some(&j) = index.get(dep) {
+                waiting_for[i] += 1;
+                dependents[j].push(i);
             }
         }
+    }
+    let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&i| waiting_for[i] == 0).collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(i) = ready.pop_first() {
+        order.push(nodes[i].0);
+        for &d in &dependents[i] {
+            waiting_for[d] -= 1;
+            if waiting_for[d] == 0 {
+                ready.insert(d);
+            }
+        }
+    }
+    if order.len() < nodes.len() {
+        let stuck = (0..nodes.len())
+            .filter(|&i| waiting_for[i] > 0)
+            .map(|i| nodes[i].0.clone())
+            .collect();
+        return Err(PlanError::Cycle(stuck));
     }
     Ok(order)
 }

@@ -104,7 +104,7 @@ export interface PlanStep {
   resource: ResourceId;
   action: Action;
   reason: string;
-  changes: { attribute: string; from: string | null; to: string | null }[];
+  changes: { attribute: string; from: string | null; to: string | null; diff?: string }[];
 }
 
 export interface Plan {

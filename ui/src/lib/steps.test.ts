@@ -189,3 +189,23 @@ describe("GitHub step", () => {
     expect(document.getElementById("gh-missing")!.textContent).toContain("scopes=repo,workflow,admin:org");
   });
 });
+
+describe("Review of a changed workflow file", () => {
+  it("shows the engine's unified diff with added and removed lines marked", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "plan_changes")
+        return {
+          steps: [{
+            resource: { kind: "github.workflow_file", name: "api" }, action: "update", reason: "content changed",
+            changes: [{ attribute: "content", from: "a\nB\n", to: "a\nb\n", diff: "--- now\n+++ planned\n@@ -1,2 +1,2 @@\n a\n-B\n+b\n" }],
+          }],
+        };
+      throw new Error(cmd);
+    });
+    render(ReviewStep);
+    await screen.findByText("github.workflow_file/api");
+    const pre = document.querySelector("pre.diff")!;
+    expect([...pre.querySelectorAll(".del")].map((e) => e.textContent!.trim())).toEqual(["-B"]);
+    expect([...pre.querySelectorAll(".add")].map((e) => e.textContent!.trim())).toEqual(["+b"]);
+  });
+});

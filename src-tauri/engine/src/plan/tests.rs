@@ -122,6 +122,7 @@ fn changed_attributes_give_an_update_that_names_them() {
             attribute: "labels".into(),
             from: Some("self-hosted".into()),
             to: Some("self-hosted,gpu".into()),
+            diff: None,
         }]
     );
 }
@@ -196,4 +197,14 @@ fn a_foreign_resource_is_adopted_only_when_asked_by_id() {
         plan_adopting(&desired, &[foreign], &other),
         Err(PlanError::NotOwned(_))
     ));
+}
+
+#[test]
+fn multi_line_changes_carry_a_unified_diff() {
+    let file = id("github.workflow_file", "api");
+    let desired = vec![want(file.clone(), &[], &[("content", "a\nb\nc\n")])];
+    let observed = seen(&want(file, &[], &[("content", "a\nB\nc\n")]));
+    let plan = plan(&desired, &[observed]).unwrap();
+    let diff = plan.steps[0].changes[0].diff.as_deref().unwrap();
+    assert!(diff.contains("-B\n") && diff.contains("+b\n"), "{diff}");
 }
