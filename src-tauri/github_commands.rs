@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use slipway_engine::config::GithubSettings;
 use slipway_engine::github::repos::{self, RepoInfo};
-use slipway_engine::github::token::{accept_token, check_token, import_from_gh, TokenReport};
+use slipway_engine::github::token::{check_token, import_from_gh, keep_token, TokenReport};
 use slipway_engine::github::{GithubClient, DEFAULT_API_URL};
 use slipway_engine::secrets::Keychain;
 use slipway_engine::workflow::BuildSettings;
@@ -127,14 +127,15 @@ pub async fn github_keep_token(
         .await
         .map_err(|e| e.to_string())?;
     let mut desired = load_state()?;
-    let github = desired
-        .github
-        .get_or_insert_with(|| GithubSettings::for_organization(org.clone()));
-    github.organization = org;
-    github.api_url = api_url;
-    accept_token(&Keychain::default(), &github.token_secret, &token, &report)
-        .await
-        .map_err(|e| e.to_string())?;
+    keep_token(
+        &Keychain::default(),
+        &mut desired,
+        &token,
+        &report,
+        &api_url,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     config_store()?.save(&desired).map_err(|e| e.to_string())?;
     *state.plan.lock().await = None;
     Ok(())

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use slipway_testkit::{fake_github, reset_moto};
 
 const DRIVER_PORT: u16 = 4444;
 const NATIVE_PORT: u16 = 4445;
@@ -200,44 +201,6 @@ async fn wait_for_text(client: &Client, css: &str, want: &str) -> String {
     }
 }
 
-fn reset_moto() -> String {
-    use std::io::{Read, Write};
-    let url = std::env::var("SLIPWAY_TEST_MOTO_URL")
-        .expect("SLIPWAY_TEST_MOTO_URL is set by scripts/test-all.sh");
-    let addr = url.trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&addr).expect("moto answers");
-    write!(stream, "POST /moto-api/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    url
-}
-
-/// A plain HTTP call to the fake GitHub's control endpoints.
-fn fake_github(method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let url = std::env::var("SLIPWAY_TEST_GITHUB_URL")
-        .expect("SLIPWAY_TEST_GITHUB_URL is set by scripts/test-all.sh");
-    let addr = url.trim_start_matches("http://").to_string();
-    let body = if body.is_null() {
-        String::new()
-    } else {
-        body.to_string()
-    };
-    let kind = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/json\r\n"
-    };
-    let mut stream = TcpStream::connect(&addr).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, payload) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(payload).unwrap_or(serde_json::Value::Null)
-}
-
 async fn click(client: &Client, css: &str) {
     client
         .wait()
@@ -266,7 +229,7 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
     );
     let _turn = ONE_AT_A_TIME.lock().await;
     let moto = reset_moto();
-    let github_url = std::env::var("SLIPWAY_TEST_GITHUB_URL").unwrap();
+    let github_url = slipway_testkit::github_url();
     fake_github(
         "POST",
         "/_fake/reset",

@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use secrecy::SecretString;
-use slipway_engine::config::GithubSettings;
 use slipway_engine::github::token::{
-    accept_token, check_token, import_from_gh, Grant, TokenKind, TokenReport,
+    check_token, import_from_gh, keep_token, Grant, TokenKind, TokenReport,
 };
 use slipway_engine::github::{GithubClient, DEFAULT_API_URL};
 use slipway_engine::secrets::Keychain;
@@ -119,12 +118,7 @@ pub async fn check(args: TokenArgs, store: bool) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     }
     if store {
-        let github = state
-            .github
-            .get_or_insert_with(|| GithubSettings::for_organization(org.clone()));
-        github.organization = org;
-        github.api_url = api_url;
-        accept_token(&Keychain::default(), &github.token_secret, &token, &report)
+        keep_token(&Keychain::default(), &mut state, &token, &report, &api_url)
             .await
             .map_err(|e| e.to_string())?;
         config.save(&state).map_err(|e| e.to_string())?;

@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use slipway_testkit::{fake_github, github_url, reset_moto};
+
 fn slipway(args: &[&str], config_dir: &std::path::Path) -> std::process::Output {
     slipway_with(args, config_dir, &[])
 }
@@ -35,19 +37,6 @@ fn text(out: &std::process::Output) -> String {
 
 /// The tests that use moto, the fake GitHub and the keychain's entries take turns.
 static PEERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn reset_moto() -> String {
-    use std::io::{Read, Write};
-    let url = std::env::var("SLIPWAY_TEST_MOTO_URL")
-        .expect("SLIPWAY_TEST_MOTO_URL is set by scripts/test-all.sh");
-    let addr = url.trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&addr).expect("moto answers");
-    write!(stream, "POST /moto-api/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    url
-}
 
 fn keychain_secret() -> Option<String> {
     use secrecy::ExposeSecret;
@@ -212,31 +201,6 @@ fn a_corrupt_config_is_named_with_its_line_and_left_alone() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
-/// A plain HTTP call to the fake GitHub's control endpoints.
-fn fake(method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let url = std::env::var("SLIPWAY_TEST_GITHUB_URL")
-        .expect("SLIPWAY_TEST_GITHUB_URL is set by scripts/test-all.sh");
-    let addr = url.trim_start_matches("http://").to_string();
-    let body = if body.is_null() {
-        String::new()
-    } else {
-        body.to_string()
-    };
-    let kind = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/json\r\n"
-    };
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, payload) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(payload).unwrap_or(serde_json::Value::Null)
-}
-
 fn slipway_stdin(
     args: &[&str],
     dir: &std::path::Path,
@@ -293,8 +257,8 @@ fn open_secret(state: &serde_json::Value, repo: &str, name: &str) -> String {
 fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_first() {
     let _turn = PEERS.lock().unwrap_or_else(|e| e.into_inner());
     let moto = reset_moto();
-    let github = std::env::var("SLIPWAY_TEST_GITHUB_URL").unwrap();
-    fake(
+    let github = github_url();
+    fake_github(
         "POST",
         "/_fake/reset",
         &serde_json::json!({
@@ -357,7 +321,7 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         "{shown}"
     );
 
-    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     let api = &state["repos"]["acme/api"];
     let workflow = api["branches"]["main"]["files"][".github/workflows/slipway-ecr.yml"]
         .as_str()
@@ -389,7 +353,7 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
     assert!(rotated.status.success(), "{shown}");
     let new_secret = keychain_secret().unwrap();
     assert_ne!(new_secret, secret);
-    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     assert_eq!(
         open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
         new_secret
@@ -405,7 +369,7 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
 
     // If a repository cannot take the new key, the old key is kept so builds
     // keep working: GitHub is rate-limited for an hour during this rotation.
-    fake(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &serde_json::json!({ "status": 429, "retry_after": 3600, "count": 1000 }),
@@ -415,12 +379,12 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
     assert_eq!(blocked.status.code(), Some(1), "{shown}");
     assert!(shown.contains("The old key is kept"), "{shown}");
     assert!(!shown.contains("is deleted"), "{shown}");
-    fake(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &serde_json::json!({ "count": 0 }),
     );
-    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     assert_eq!(
         open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
         new_secret,
@@ -429,7 +393,7 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
     let converged = slipway_with(&["apply", "--yes"], dir.path(), &env);
     assert!(converged.status.success(), "{}", text(&converged));
     let newest = keychain_secret().unwrap();
-    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     assert_eq!(
         open_secret(&state, "acme/api", "AWS_SECRET_ACCESS_KEY"),
         newest
@@ -446,7 +410,7 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         shown.contains("deleting github.workflow_file/api"),
         "{shown}"
     );
-    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     assert!(state["repos"]["acme/api"]["branches"]["main"]["files"]
         .get(".github/workflows/slipway-ecr.yml")
         .is_none());
@@ -462,7 +426,7 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         &env,
     );
     assert!(down.status.success(), "{}", text(&down));
-    let state = fake("GET", "/_fake/state", &serde_json::Value::Null);
+    let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     assert_eq!(state["repos"]["acme/web"]["secrets"], serde_json::json!({}));
     assert_eq!(state["violations"], serde_json::json!([]));
     for output in [

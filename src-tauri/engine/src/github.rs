@@ -160,7 +160,7 @@ impl GithubClient {
     ) -> Result<ApiResponse, GithubError> {
         let network = |e: octocrab::Error| GithubError::Network {
             url: self.api_url.clone(),
-            detail: error_chain(&e),
+            detail: crate::aws::errors::error_chain(&e),
         };
         let result = match *method {
             Method::GET => self.octo._get(url).await,
@@ -260,17 +260,6 @@ fn reset_time(r: &ApiResponse) -> String {
         secs_of_day / 60 % 60,
         secs_of_day % 60
     )
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(e) = source {
-        parts.push(e.to_string());
-        source = e.source();
-    }
-    parts.dedup();
-    parts.join(": ")
 }
 
 /// Percent-encodes one path segment (an owner, a repository, a secret name).

@@ -119,7 +119,9 @@ fn denied_identity(message: &str) -> Option<&str> {
     rest.split_whitespace().next()
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and its causes, joined: transport errors hide the useful part
+/// ("connection refused", "dns error") in their sources.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();
     while let Some(e) = source {

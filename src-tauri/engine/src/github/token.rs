@@ -264,6 +264,24 @@ async fn probe_fine_grained(
     ])
 }
 
+/// Keeps a checked token: into the keychain (only if the report passes) and
+/// the organization and API URL into the desired state. The caller saves
+/// the state.
+pub async fn keep_token(
+    keychain: &Keychain,
+    state: &mut crate::config::DesiredState,
+    token: &SecretString,
+    report: &TokenReport,
+    api_url: &str,
+) -> Result<(), GithubError> {
+    let github = state.github.get_or_insert_with(|| {
+        crate::config::GithubSettings::for_organization(report.organization.clone())
+    });
+    github.organization = report.organization.clone();
+    github.api_url = api_url.to_string();
+    accept_token(keychain, &github.token_secret, token, report).await
+}
+
 /// Stores the token in the keychain, but only if the report passes.
 pub async fn accept_token(
     keychain: &Keychain,

@@ -3,7 +3,6 @@
 //! Tests share one moto, so they take turns and reset it first.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
 
 use aws_sdk_iam::Client as Iam;
 use secrecy::ExposeSecret;
@@ -15,28 +14,15 @@ use slipway_engine::aws::{
 use slipway_engine::config::{AwsAuthMode, AwsSettings, DesiredState, GithubSettings};
 use slipway_engine::plan::{Action, PlanError, ResourceId};
 use slipway_engine::secrets::Keychain;
+use slipway_testkit::{moto_url, reset_moto};
 use tokio::sync::{Mutex, MutexGuard};
 
 static MOTO: Mutex<()> = Mutex::const_new(());
 
-fn moto_url() -> String {
-    std::env::var("SLIPWAY_TEST_MOTO_URL")
-        .expect("SLIPWAY_TEST_MOTO_URL is not set: run the tests through scripts/test-all.sh, which starts moto")
-}
-
 /// Takes moto for this test and clears its state.
 async fn fresh_moto() -> MutexGuard<'static, ()> {
     let guard = MOTO.lock().await;
-    let url = moto_url();
-    let addr = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).expect("moto answers");
-    write!(stream, "POST /moto-api/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(
-        response.starts_with("HTTP/1.1 200"),
-        "moto reset failed: {response}"
-    );
+    reset_moto();
     guard
 }
 

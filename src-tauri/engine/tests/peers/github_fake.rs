@@ -3,7 +3,6 @@
 //! description. Each test starts from a fixture and ends by checking that the
 //! fake saw no violation. Tests share the fake, so they take turns.
 
-use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -17,42 +16,10 @@ use slipway_engine::github::secrets::{set_secret, set_variable};
 use slipway_engine::github::token::{accept_token, check_token, Grant, TokenKind};
 use slipway_engine::github::{GithubClient, GithubError};
 use slipway_engine::secrets::Keychain;
+use slipway_testkit::{fake_github, github_url};
 use tokio::sync::{Mutex, MutexGuard};
 
 static FAKE: Mutex<()> = Mutex::const_new(());
-
-fn fake_url() -> String {
-    std::env::var("SLIPWAY_TEST_GITHUB_URL")
-        .expect("SLIPWAY_TEST_GITHUB_URL is not set: run the tests through scripts/test-all.sh, which starts the fake GitHub")
-}
-
-/// A plain HTTP call to the fake's control endpoints.
-fn control(method: &str, path: &str, body: &Value) -> Value {
-    let url = fake_url();
-    let addr = url.trim_start_matches("http://");
-    let body = if body.is_null() {
-        String::new()
-    } else {
-        body.to_string()
-    };
-    let kind = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/json\r\n"
-    };
-    let mut stream = std::net::TcpStream::connect(addr).expect("the fake GitHub answers");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, payload) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(payload).unwrap_or(Value::Null)
-}
 
 fn fixture() -> Value {
     json!({
@@ -78,12 +45,12 @@ fn fixture() -> Value {
 /// Takes the fake for this test and loads the fixture.
 async fn fresh(fixture: Value) -> MutexGuard<'static, ()> {
     let guard = FAKE.lock().await;
-    control("POST", "/_fake/reset", &fixture);
+    fake_github("POST", "/_fake/reset", &fixture);
     guard
 }
 
 fn state() -> Value {
-    control("GET", "/_fake/state", &Value::Null)
+    fake_github("GET", "/_fake/state", &Value::Null)
 }
 
 fn assert_no_violations() {
@@ -96,7 +63,7 @@ fn assert_no_violations() {
 }
 
 fn client(token: &str) -> GithubClient {
-    GithubClient::new(&fake_url(), &SecretString::from(token.to_string())).unwrap()
+    GithubClient::new(&github_url(), &SecretString::from(token.to_string())).unwrap()
 }
 
 const WORKFLOW: &str = ".github/workflows/slipway-ecr.yml";
@@ -463,7 +430,7 @@ async fn secrets_are_sealed_for_the_repository_and_rotation_reencrypts_them() {
 async fn rate_limits_are_waited_out_when_short_and_reported_when_long() {
     let _fake = fresh(fixture()).await;
     let c = client("ghp_full");
-    control(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &json!({ "status": 429, "retry_after": 1, "count": 1 }),
@@ -477,7 +444,7 @@ async fn rate_limits_are_waited_out_when_short_and_reported_when_long() {
         "it waited for Retry-After"
     );
 
-    control(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &json!({ "status": 403, "reset_in": 1, "count": 1 }),
@@ -491,7 +458,7 @@ async fn rate_limits_are_waited_out_when_short_and_reported_when_long() {
         "it waited for x-ratelimit-reset"
     );
 
-    control(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &json!({ "status": 429, "retry_after": 3600, "count": 1 }),
@@ -534,7 +501,7 @@ async fn the_fake_rejects_a_request_that_breaks_githubs_description() {
 #[tokio::test]
 async fn reads_are_retried_on_server_errors_and_an_unreachable_github_says_so() {
     let _fake = fresh(fixture()).await;
-    control(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &json!({ "status": 502, "count": 2 }),
@@ -545,7 +512,7 @@ async fn reads_are_retried_on_server_errors_and_an_unreachable_github_says_so() 
     assert_eq!(repos.len(), 4);
 
     // A write is not repeated blindly: its 502 is reported after one attempt.
-    control(
+    fake_github(
         "POST",
         "/_fake/throttle",
         &json!({ "status": 502, "count": 1 }),
