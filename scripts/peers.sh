@@ -68,6 +68,14 @@ YML
   export SLIPWAY_TEST_REGISTRY="127.0.0.1:$REGISTRY_PORT"
 }
 
+# Builds the stand-in runner image into the local registry (needs dockerd and
+# the registry running).
+build_runner_image() {
+  SLIPWAY_TEST_RUNNER_IMAGE=$(tests/runner-image/build.sh "127.0.0.1:$REGISTRY_PORT")
+  export SLIPWAY_TEST_RUNNER_IMAGE
+  peer_log "runner image $SLIPWAY_TEST_RUNNER_IMAGE pushed"
+}
+
 start_github_fake() {
   start_bg "fake GitHub" "$PEER_WORK/github-fake.log" env PORT="$GITHUB_FAKE_PORT" node tests/github-fake/server.js
   wait_for "fake GitHub" 60 curl -sf "http://127.0.0.1:$GITHUB_FAKE_PORT/_fake/state"

@@ -19,6 +19,7 @@ start_dockerd
 start_moto
 start_registry
 start_github_fake
+build_runner_image
 start_xvfb
 
 phase "style: cargo fmt, front-end types"

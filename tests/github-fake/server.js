@@ -437,8 +437,9 @@ app.get("/repos/:owner/:repo/actions/runs", (req, res) => {
 
 // ---- organization self-hosted runners ---------------------------------------
 function runnerView(r) {
+  const status = Date.now() - (r.lastSeen ?? 0) < ONLINE_FOR_MS ? "online" : "offline";
   return {
-    id: r.id, name: r.name, os: "linux", status: r.status, busy: r.busy ?? false, ephemeral: false,
+    id: r.id, name: r.name, os: "linux", status, busy: r.busy ?? false, ephemeral: false,
     labels: r.labels.map((name, i) => ({ id: i + 1, name, type: i < 3 ? "read-only" : "custom" })),
   };
 }
@@ -474,6 +475,50 @@ app.delete("/orgs/:org/actions/runners/:runner_id", (req, res) => {
   if (org.runners[i].busy) return error(res, 422, "Bad request - Runner is currently running a job");
   org.runners.splice(i, 1);
   res.status(204).end();
+});
+
+// ---- the stand-in runner's side (not GitHub's REST API) --------------------
+// The real runner registers through the Actions service, not the REST API;
+// the stand-in image (tests/runner-image) uses these instead.
+const ONLINE_FOR_MS = 8000;
+
+app.post("/_fake/runners/register", (req, res) => {
+  const org = state.orgs[req.body.org];
+  const now = Date.now();
+  const valid = org?.tokens.find((t) => t.token === req.body.token && t.kind === "AREG" && Date.parse(t.expires_at) > now);
+  if (!valid) return res.status(401).json({ message: "registration token is not valid" });
+  if (org.runners.some((r) => r.name === req.body.name)) return res.status(409).json({ message: "a runner with this name exists" });
+  const runner = { id: state.nextId++, name: req.body.name, labels: String(req.body.labels ?? "").split(",").filter(Boolean), busy: false, lastSeen: now };
+  org.runners.push(runner);
+  res.type("text/plain").send(String(runner.id));
+});
+
+function runnerById(id) {
+  for (const org of Object.values(state.orgs)) {
+    const r = org.runners.find((x) => x.id === Number(id));
+    if (r) return [org, r];
+  }
+  return [null, null];
+}
+
+app.post("/_fake/runners/:id/heartbeat", (req, res) => {
+  const [, r] = runnerById(req.params.id);
+  if (!r) return res.status(404).json({ message: "runner is not registered" });
+  r.lastSeen = Date.now();
+  res.json({ ok: true });
+});
+
+app.post("/_fake/runners/:id/remove", (req, res) => {
+  const [org, r] = runnerById(req.params.id);
+  if (r) org.runners.splice(org.runners.indexOf(r), 1);
+  res.json({ ok: true });
+});
+
+app.post("/_fake/runners/:id/busy", (req, res) => {
+  const [, r] = runnerById(req.params.id);
+  if (!r) return res.status(404).json({ message: "runner is not registered" });
+  r.busy = Boolean(req.body.busy);
+  res.json({ ok: true });
 });
 
 // ---- errors: validation failures are recorded and answered ----------------

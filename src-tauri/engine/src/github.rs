@@ -10,6 +10,7 @@ pub mod contents;
 mod errors;
 pub mod provider;
 pub mod repos;
+pub mod runners;
 pub mod secrets;
 pub mod token;
 

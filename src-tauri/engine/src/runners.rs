@@ -3,3 +3,4 @@
 //! containers, registration and scaling come with the runners issue.
 
 pub mod env;
+pub mod host;

@@ -35,6 +35,9 @@ pub struct RunnerSpec {
     pub registration_dir: PathBuf,
     pub ephemeral: bool,
     pub disable_auto_update: bool,
+    /// GitHub Enterprise Server's host (the image's `GITHUB_HOST`); `None`
+    /// for github.com.
+    pub github_host: Option<String>,
 }
 
 /// One environment variable; secret values are kept apart so they can be
@@ -88,6 +91,9 @@ pub fn environment(spec: &RunnerSpec, auth: &RunnerAuth) -> Vec<EnvVar> {
         // deregisters through the API when it removes a runner.
         plain("DISABLE_AUTOMATIC_DEREGISTRATION", "true".into()),
     ];
+    if let Some(host) = &spec.github_host {
+        env.push(plain("GITHUB_HOST", host.clone()));
+    }
     if let Some(group) = spec.group.as_ref().filter(|g| !g.trim().is_empty()) {
         env.push(plain("RUNNER_GROUP", group.clone()));
     }
@@ -126,6 +132,7 @@ mod tests {
             registration_dir: "/runner-config".into(),
             ephemeral: false,
             disable_auto_update: false,
+            github_host: None,
         }
     }
 

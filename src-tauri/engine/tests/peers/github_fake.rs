@@ -19,7 +19,7 @@ use slipway_engine::secrets::Keychain;
 use slipway_testkit::{fake_github, github_url};
 use tokio::sync::{Mutex, MutexGuard};
 
-static FAKE: Mutex<()> = Mutex::const_new(());
+pub(crate) static FAKE: Mutex<()> = Mutex::const_new(());
 
 fn fixture() -> Value {
     json!({

@@ -6,4 +6,5 @@
 mod aws_moto;
 mod github_fake;
 mod keychain_docker;
+mod runners_docker;
 mod workflow_tools;

@@ -1,0 +1,297 @@
+//! Runner containers on a Docker host: pulling the image with per-layer
+//! progress, creating and starting `slipway-<org>-<i>` with the contract's
+//! environment, finding Slipway's containers by label, and removing them with
+//! their registration volume and work directory.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use bollard::models::{ContainerCreateBody, HostConfig, RestartPolicy, RestartPolicyNameEnum};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+    StopContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use thiserror::Error;
+
+use super::env::EnvVar;
+
+pub const LABEL_INSTALL: &str = "dev.slipway.install";
+pub const LABEL_INDEX: &str = "dev.slipway.runner-index";
+pub const LABEL_ORG: &str = "dev.slipway.org";
+/// Where each runner keeps its registration, inside the container.
+pub const REGISTRATION_DIR: &str = "/runner-config";
+/// Long enough for a runner to finish deregistering.
+pub const STOP_TIMEOUT_SECS: i64 = 30;
+
+#[derive(Debug, Error)]
+pub enum RunnerError {
+    #[error("the image {image} was not found in its registry. Check the name and tag (Slipway's default is the pinned myoung34/github-runner tag)")]
+    ImageNotFound { image: String },
+    #[error("the registry refused to serve {image} (unauthorized). Log in to that registry or add its credentials in the runner settings")]
+    ImageUnauthorized { image: String },
+    #[error("a container named {name} exists but Slipway did not create it. Rename or remove it (`docker rm {name}`), or choose another organization name prefix")]
+    NameTaken { name: String },
+    #[error("the Docker engine failed to {action}: {detail}")]
+    Engine { action: String, detail: String },
+}
+
+fn engine(action: &str) -> impl Fn(bollard::errors::Error) -> RunnerError + '_ {
+    move |e| RunnerError::Engine {
+        action: action.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// `slipway-<org>-<index>`, with the organization lowercased for Docker.
+pub fn container_name(org: &str, index: u32) -> String {
+    format!("slipway-{}-{index}", org.to_ascii_lowercase())
+}
+
+/// Pulls `image`, calling `report(done, total)` with bytes summed over layers.
+pub async fn pull_image(
+    docker: &Docker,
+    image: &str,
+    report: &(dyn Fn(u64, Option<u64>) + Sync),
+) -> Result<(), RunnerError> {
+    let (name, tag) = match image.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
+        Some((n, t)) => (n, t),
+        None => (image, "latest"),
+    };
+    let options = CreateImageOptionsBuilder::default()
+        .from_image(name)
+        .tag(tag)
+        .build();
+    let mut stream = docker.create_image(Some(options), None, None);
+    let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| classify_pull(image, e))?;
+        if let (Some(id), Some(detail)) = (info.id.as_ref(), info.progress_detail.as_ref()) {
+            if let (Some(current), Some(total)) = (detail.current, detail.total) {
+                if info.status.as_deref() == Some("Downloading") && total > 0 {
+                    layers.insert(id.clone(), (current.max(0) as u64, total as u64));
+                    let done = layers.values().map(|(c, _)| c).sum();
+                    let total = layers.values().map(|(_, t)| t).sum();
+                    report(done, Some(total));
+                }
+            }
+        }
+        if info.status.as_deref() == Some("Download complete") {
+            if let Some(entry) = info.id.as_ref().and_then(|id| layers.get_mut(id)) {
+                entry.0 = entry.1;
+                let done = layers.values().map(|(c, _)| c).sum();
+                let total = layers.values().map(|(_, t)| t).sum();
+                report(done, Some(total));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn classify_pull(image: &str, e: bollard::errors::Error) -> RunnerError {
+    let text = e.to_string().to_lowercase();
+    if text.contains("not found") || text.contains("manifest unknown") || text.contains("404") {
+        RunnerError::ImageNotFound {
+            image: image.to_string(),
+        }
+    } else if text.contains("unauthorized")
+        || text.contains("authentication required")
+        || text.contains("denied")
+    {
+        RunnerError::ImageUnauthorized {
+            image: image.to_string(),
+        }
+    } else {
+        RunnerError::Engine {
+            action: format!("pull {image}"),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// One of Slipway's runner containers, as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunnerContainer {
+    pub name: String,
+    pub index: u32,
+    pub running: bool,
+}
+
+/// This install's runner containers, by label.
+pub async fn list_runners(
+    docker: &Docker,
+    install_id: &str,
+) -> Result<Vec<RunnerContainer>, RunnerError> {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_INSTALL}={install_id}")],
+    )]);
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let list = docker
+        .list_containers(Some(options))
+        .await
+        .map_err(engine("list containers"))?;
+    let mut out: Vec<RunnerContainer> = list
+        .into_iter()
+        .filter_map(|c| {
+            let name = c.names?.first()?.trim_start_matches('/').to_string();
+            let index = c.labels?.get(LABEL_INDEX)?.parse().ok()?;
+            let running = c.state.map(|s| s.to_string() == "running").unwrap_or(false);
+            Some(RunnerContainer {
+                name,
+                index,
+                running,
+            })
+        })
+        .collect();
+    out.sort_by_key(|c| c.index);
+    Ok(out)
+}
+
+/// Everything that makes one runner container.
+pub struct RunnerContainerSpec<'a> {
+    pub name: String,
+    pub index: u32,
+    pub install_id: &'a str,
+    pub organization: &'a str,
+    pub image: &'a str,
+    pub env: Vec<EnvVar>,
+    pub work_dir: PathBuf,
+    /// `bridge` (default) or `host`.
+    pub network_mode: &'a str,
+}
+
+fn volume_name(container: &str) -> String {
+    format!("{container}-registration")
+}
+
+/// Creates and starts the container; a foreign container of that name is refused.
+pub async fn create_and_start(
+    docker: &Docker,
+    spec: &RunnerContainerSpec<'_>,
+) -> Result<(), RunnerError> {
+    if let Ok(existing) = docker.inspect_container(&spec.name, None).await {
+        let ours = existing
+            .config
+            .and_then(|c| c.labels)
+            .and_then(|l| l.get(LABEL_INSTALL).cloned())
+            .is_some_and(|v| v == spec.install_id);
+        if !ours {
+            return Err(RunnerError::NameTaken {
+                name: spec.name.clone(),
+            });
+        }
+        // Ours but stopped or half-made: start it again as it is.
+        return docker
+            .start_container(&spec.name, None)
+            .await
+            .map_err(engine("start a runner container"));
+    }
+    std::fs::create_dir_all(&spec.work_dir).map_err(|e| RunnerError::Engine {
+        action: format!("create {}", spec.work_dir.display()),
+        detail: e.to_string(),
+    })?;
+    let work = spec.work_dir.display().to_string();
+    let labels = HashMap::from([
+        (LABEL_INSTALL.to_string(), spec.install_id.to_string()),
+        (LABEL_INDEX.to_string(), spec.index.to_string()),
+        (LABEL_ORG.to_string(), spec.organization.to_string()),
+    ]);
+    let body = ContainerCreateBody {
+        image: Some(spec.image.to_string()),
+        env: Some(
+            spec.env
+                .iter()
+                .map(|v| format!("{}={}", v.name, v.value))
+                .collect(),
+        ),
+        labels: Some(labels),
+        stop_timeout: Some(STOP_TIMEOUT_SECS),
+        host_config: Some(HostConfig {
+            binds: Some(vec![
+                "/var/run/docker.sock:/var/run/docker.sock".to_string(),
+                format!("{work}:{work}"),
+                format!("{}:{REGISTRATION_DIR}", volume_name(&spec.name)),
+            ]),
+            restart_policy: Some(RestartPolicy {
+                name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                maximum_retry_count: None,
+            }),
+            network_mode: Some(spec.network_mode.to_string()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptionsBuilder::default()
+        .name(&spec.name)
+        .build();
+    docker
+        .create_container(Some(options), body)
+        .await
+        .map_err(engine("create a runner container"))?;
+    docker
+        .start_container(&spec.name, None)
+        .await
+        .map_err(engine("start a runner container"))
+}
+
+/// Stops (giving the runner time to finish) and removes the container, its
+/// registration volume and its work directory.
+pub async fn remove(docker: &Docker, name: &str, work_dir: &Path) -> Result<(), RunnerError> {
+    let stop = StopContainerOptionsBuilder::default()
+        .t(STOP_TIMEOUT_SECS as i32)
+        .build();
+    let _ = docker.stop_container(name, Some(stop)).await;
+    let rm = RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .v(true)
+        .build();
+    match docker.remove_container(name, Some(rm)).await {
+        Ok(()) => {}
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => {}
+        Err(e) => return Err(engine("remove a runner container")(e)),
+    }
+    match docker
+        .remove_volume(
+            &volume_name(name),
+            Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
+        )
+        .await
+    {
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => {}
+        Err(e) => return Err(engine("remove a runner's registration volume")(e)),
+    }
+    match std::fs::remove_dir_all(work_dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(RunnerError::Engine {
+            action: format!("remove {}", work_dir.display()),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// The container's last log lines, for "runner N did not come online" messages.
+pub async fn last_logs(docker: &Docker, name: &str, lines: usize) -> String {
+    let options = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .tail(&lines.to_string())
+        .build();
+    let mut stream = docker.logs(name, Some(options));
+    let mut out = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        out.push_str(&chunk.to_string());
+    }
+    out
+}
