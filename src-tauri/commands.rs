@@ -261,7 +261,7 @@ async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String>
         },
         _ => None,
     };
-    let providers = Providers::new(aws, github, &desired);
+    let providers = Providers::new(aws, github, None, &desired);
     Ok((desired, providers))
 }
 

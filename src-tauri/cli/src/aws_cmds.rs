@@ -10,10 +10,12 @@ use slipway_engine::apply::apply as run_plan;
 use slipway_engine::aws::session::{connect, AdminCredentials};
 use slipway_engine::aws::{AwsPlanOptions, AwsProvider};
 use slipway_engine::config::{AwsAuthMode, DesiredState};
+use slipway_engine::docker::{connect as connect_docker, DockerEndpoint};
 use slipway_engine::github::provider::GithubProvider;
 use slipway_engine::github::GithubClient;
 use slipway_engine::plan::{Plan, ResourceId};
 use slipway_engine::providers::Providers;
+use slipway_engine::runners::provider::{github_host_for, RunnersProvider};
 use slipway_engine::secrets::Keychain;
 
 use crate::render::{plan_text, EventPrinter};
@@ -119,7 +121,30 @@ async fn provider(admin: &AdminArgs) -> Result<(DesiredState, Providers), String
         }
         _ => None,
     };
-    let providers = Providers::new(aws, github, &state);
+    let runners = match (&github, &state.github) {
+        (Some(g), Some(settings)) => {
+            let endpoint = DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
+            let (docker, _) = connect_docker(&endpoint).await.map_err(|e| e.to_string())?;
+            Some(RunnersProvider {
+                docker,
+                github: GithubClient::new(
+                    &settings.api_url,
+                    &Keychain::default()
+                        .get(&settings.token_secret)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .ok_or("the GitHub token left the keychain")?,
+                )
+                .map_err(|e| e.to_string())?,
+                organization: g.settings.organization.clone(),
+                settings: state.runners.clone(),
+                install_id: state.install_id.clone(),
+                github_host: github_host_for(&settings.api_url),
+            })
+        }
+        _ => None,
+    };
+    let providers = Providers::new(aws, github, runners, &state);
     Ok((state, providers))
 }
 
@@ -195,6 +220,7 @@ pub async fn teardown(args: TeardownArgs) -> Result<ExitCode, String> {
     let mut empty = state.clone();
     empty.aws = None;
     empty.github = None;
+    empty.runners.count = 0;
     let options = AwsPlanOptions {
         delete_repositories: args.delete_repositories,
         adopt: BTreeSet::new(),

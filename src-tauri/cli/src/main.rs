@@ -34,7 +34,7 @@ enum Command {
     /// Show where the desired state lives and what it holds (never secrets).
     Config,
     /// Create or update the desired state from flags.
-    Init(InitArgs),
+    Init(Box<InitArgs>),
     /// Check a GitHub token, or check it and keep it in the keychain.
     #[command(subcommand)]
     Github(GithubCommand),
@@ -47,6 +47,9 @@ enum Command {
     /// Remove everything Slipway created (ECR repositories only with --delete-repositories).
     Teardown(aws_cmds::TeardownArgs),
 }
+
+/// The runner count the CLI accepts.
+const MAX_RUNNERS: u32 = 32;
 
 #[derive(Subcommand)]
 enum GithubCommand {
@@ -91,6 +94,21 @@ struct InitArgs {
     /// Admin profile used to set AWS up.
     #[arg(long)]
     profile: Option<String>,
+    /// How many runner containers to run.
+    #[arg(long)]
+    runners: Option<u32>,
+    /// The runner image (default: the pinned myoung34/github-runner tag).
+    #[arg(long)]
+    runner_image: Option<String>,
+    /// Base directory of the runners' work directories on the Docker host.
+    #[arg(long)]
+    runner_work_dir: Option<std::path::PathBuf>,
+    /// Docker network mode of the runners (bridge, host).
+    #[arg(long)]
+    runner_network: Option<String>,
+    /// Extra runner label (repeat).
+    #[arg(long = "runner-label")]
+    runner_labels: Vec<String>,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +117,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Doctor { json } => return doctor_command(json).await,
         Command::Config => config_command(),
-        Command::Init(args) => init_command(args),
+        Command::Init(args) => init_command(*args),
         Command::Github(GithubCommand::Check(args)) => github_cmds::check(args, false).await,
         Command::Github(GithubCommand::Login(args)) => github_cmds::check(args, true).await,
         Command::Plan(args) => aws_cmds::plan(args).await,
@@ -227,6 +245,26 @@ fn init_command(args: InitArgs) -> Result<ExitCode, String> {
         || args.keep_images.is_some()
     {
         return Err("--region is needed the first time AWS settings are given".into());
+    }
+    if let Some(n) = args.runners {
+        if n > MAX_RUNNERS {
+            return Err(format!(
+                "at most {MAX_RUNNERS} runners: each needs memory and a registration"
+            ));
+        }
+        state.runners.count = n;
+    }
+    if let Some(image) = args.runner_image {
+        state.runners.image = image;
+    }
+    if let Some(dir) = args.runner_work_dir {
+        state.runners.work_dir = dir;
+    }
+    if let Some(mode) = args.runner_network {
+        state.runners.network_mode = mode;
+    }
+    if !args.runner_labels.is_empty() {
+        state.runners.labels = args.runner_labels;
     }
     store.save(&state).map_err(|e| e.to_string())?;
     println!("saved {}", store.path().display());

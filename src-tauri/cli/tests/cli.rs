@@ -50,6 +50,10 @@ fn keychain_secret() -> Option<String> {
 #[test]
 fn init_plan_apply_rotate_teardown_against_moto_never_print_the_secret() {
     let _turn = PEERS.lock().unwrap_or_else(|e| e.into_inner());
+    // AWS alone: no GitHub token may be left from another test.
+    slipway_engine::secrets::Keychain::default()
+        .delete_blocking("github-token")
+        .unwrap();
     let url = reset_moto();
     let dir = tempfile::tempdir().unwrap();
     // The endpoint comes from AWS_ENDPOINT_URL, not the config: the standard override works.
@@ -273,6 +277,13 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
     );
     let dir = tempfile::tempdir().unwrap();
     let env = [("AWS_ENDPOINT_URL", moto.as_str())];
+    let runner_image = std::env::var("SLIPWAY_TEST_RUNNER_IMAGE")
+        .expect("SLIPWAY_TEST_RUNNER_IMAGE is set by scripts/test-all.sh");
+    let work = tempfile::tempdir().unwrap();
+    // Not on the engine yet, so apply pulls it (with progress).
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &runner_image])
+        .output();
     let init = slipway_with(
         &[
             "init",
@@ -284,6 +295,14 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
             "web",
             "--region",
             "eu-west-1",
+            "--runners",
+            "2",
+            "--runner-image",
+            &runner_image,
+            "--runner-network",
+            "host",
+            "--runner-work-dir",
+            work.path().to_str().unwrap(),
         ],
         dir.path(),
         &env,
@@ -320,6 +339,19 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         shown.contains("the branch is protected: opened https://github.com/acme/web/pull/1"),
         "{shown}"
     );
+    assert!(
+        shown.contains("slipway-acme-1 is online in GitHub")
+            && shown.contains("slipway-acme-2 is online in GitHub"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("pulling"),
+        "the runner image pull reports progress: {shown}"
+    );
+    let runners = fake_github("GET", "/_fake/state", &serde_json::Value::Null)["orgs"]["acme"]
+        ["runners"]
+        .clone();
+    assert_eq!(runners.as_array().unwrap().len(), 2, "{runners}");
 
     let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     let api = &state["repos"]["acme/api"];
@@ -426,6 +458,23 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         &env,
     );
     assert!(down.status.success(), "{}", text(&down));
+    let leftover = Command::new("docker")
+        .args(["ps", "-aq", "--filter", "name=slipway-acme-"])
+        .output()
+        .unwrap();
+    assert!(
+        leftover.stdout.is_empty(),
+        "runner containers left after teardown"
+    );
+    assert_eq!(
+        fake_github("GET", "/_fake/state", &serde_json::Value::Null)["orgs"]["acme"]["runners"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        0,
+        "work directories left after teardown"
+    );
     let state = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
     assert_eq!(state["repos"]["acme/web"]["secrets"], serde_json::json!({}));
     assert_eq!(state["violations"], serde_json::json!([]));

@@ -171,6 +171,14 @@ pub struct RunnerSettings {
     #[serde(default)]
     pub labels: Vec<String>,
     pub image: String,
+    /// Base directory of the runners' work directories on the Docker host.
+    #[serde(default = "default_runner_work_dir")]
+    pub work_dir: PathBuf,
+    /// Docker network mode of the runner containers.
+    #[serde(default = "default_network_mode")]
+    pub network_mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl Default for RunnerSettings {
@@ -179,8 +187,18 @@ impl Default for RunnerSettings {
             count: 2,
             labels: Vec::new(),
             image: DEFAULT_RUNNER_IMAGE.to_string(),
+            work_dir: default_runner_work_dir(),
+            network_mode: default_network_mode(),
+            group: None,
         }
     }
+}
+
+fn default_runner_work_dir() -> PathBuf {
+    PathBuf::from("/var/lib/slipway/work")
+}
+fn default_network_mode() -> String {
+    "bridge".to_string()
 }
 
 /// The runner image Slipway starts unless told otherwise, at a pinned tag.

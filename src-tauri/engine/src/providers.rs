@@ -10,6 +10,7 @@ use crate::config::DesiredState;
 use crate::github::provider::{self, AwsFacts, GithubProvider};
 use crate::github::GithubError;
 use crate::plan::{plan_adopting, Plan, PlanError, Step};
+use crate::runners::provider::{self as runners, RunnersProvider};
 
 #[derive(Debug, Error)]
 pub enum EngineError {
@@ -21,16 +22,24 @@ pub enum EngineError {
     Naming(#[from] crate::aws::naming::NamingError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error("{0}")]
+    Runners(String),
 }
 
 pub struct Providers {
     pub aws: AwsProvider,
     pub github: Option<GithubProvider>,
+    pub runners: Option<RunnersProvider>,
     facts: AwsFacts,
 }
 
 impl Providers {
-    pub fn new(aws: AwsProvider, github: Option<GithubProvider>, state: &DesiredState) -> Self {
+    pub fn new(
+        aws: AwsProvider,
+        github: Option<GithubProvider>,
+        runners: Option<RunnersProvider>,
+        state: &DesiredState,
+    ) -> Self {
         let s = &aws.settings;
         let facts = AwsFacts {
             account_id: aws.session.identity.account_id.clone(),
@@ -48,7 +57,12 @@ impl Providers {
                 .chain(state.runners.labels.iter().cloned())
                 .collect(),
         };
-        Self { aws, github, facts }
+        Self {
+            aws,
+            github,
+            runners,
+            facts,
+        }
     }
 
     /// Observes everything and computes one plan.
@@ -63,13 +77,30 @@ impl Providers {
             observed.extend(github.observe(&self.facts).await?);
             desired.extend(provider::desired_resources(state, &self.facts)?);
         }
+        if let Some(r) = &self.runners {
+            observed.extend(
+                r.observe()
+                    .await
+                    .map_err(|e| EngineError::Runners(e.message))?,
+            );
+            desired.extend(runners::desired_resources(state));
+        }
         Ok(plan_adopting(&desired, &observed, &options.adopt)?)
     }
 }
 
 impl StepRunner for Providers {
     async fn run(&self, step: &Step, progress: &StepProgress<'_>) -> Result<(), StepError> {
-        if step.resource.kind.starts_with("github.") {
+        let kind = step.resource.kind.as_str();
+        if kind == runners::KIND_RUNNER || kind == runners::KIND_ORPHAN {
+            return match &self.runners {
+                Some(r) => r.run(step, progress).await,
+                None => Err(StepError::new(
+                    "this step needs the Docker host and GitHub, which are not set up",
+                )),
+            };
+        }
+        if kind.starts_with("github.") {
             match &self.github {
                 Some(github) => github.run(step, progress, &self.facts).await,
                 None => Err(StepError::new(
