@@ -488,7 +488,9 @@ app.post("/_fake/runners/register", (req, res) => {
   const valid = org?.tokens.find((t) => t.token === req.body.token && t.kind === "AREG" && Date.parse(t.expires_at) > now);
   if (!valid) return res.status(401).json({ message: "registration token is not valid" });
   if (org.runners.some((r) => r.name === req.body.name)) return res.status(409).json({ message: "a runner with this name exists" });
-  const runner = { id: state.nextId++, name: req.body.name, labels: String(req.body.labels ?? "").split(",").filter(Boolean), busy: false, lastSeen: now };
+  // `offline: true` registers a runner whose machine is already gone (tests of orphans).
+  const lastSeen = req.body.offline ? 0 : now;
+  const runner = { id: state.nextId++, name: req.body.name, labels: String(req.body.labels ?? "").split(",").filter(Boolean), busy: false, lastSeen };
   org.runners.push(runner);
   res.type("text/plain").send(String(runner.id));
 });

@@ -94,7 +94,7 @@ impl StepRunner for Providers {
         let kind = step.resource.kind.as_str();
         if kind == runners::KIND_RUNNER || kind == runners::KIND_ORPHAN {
             return match &self.runners {
-                Some(r) => r.run(step, progress).await,
+                Some(r) => r.run_step(step, progress).await,
                 None => Err(StepError::new(
                     "this step needs the Docker host and GitHub, which are not set up",
                 )),

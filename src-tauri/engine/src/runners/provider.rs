@@ -261,7 +261,12 @@ impl RunnersProvider {
             .map_err(|e| StepError::new(e.to_string()))
     }
 
-    pub async fn run(&self, step: &Step, progress: &StepProgress<'_>) -> Result<(), StepError> {
+    /// Carries out one runner step.
+    pub async fn run_step(
+        &self,
+        step: &Step,
+        progress: &StepProgress<'_>,
+    ) -> Result<(), StepError> {
         let name = step.resource.name.as_str();
         match (step.resource.kind.as_str(), step.action) {
             (KIND_RUNNER, Action::Create) => {
@@ -303,6 +308,12 @@ impl RunnersProvider {
                 "the runners provider does not handle {kind}"
             ))),
         }
+    }
+}
+
+impl crate::apply::StepRunner for RunnersProvider {
+    async fn run(&self, step: &Step, progress: &StepProgress<'_>) -> Result<(), StepError> {
+        self.run_step(step, progress).await
     }
 }
 

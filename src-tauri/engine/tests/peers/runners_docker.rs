@@ -205,3 +205,172 @@ async fn runners_come_online_keep_their_registration_and_are_removed_without_a_t
         "{missing}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_scales_runners_repairs_drift_spares_busy_ones_and_removes_orphans() {
+    use slipway_engine::apply::apply;
+    use slipway_engine::config::{DesiredState, GithubSettings};
+    use slipway_engine::plan::{plan, Action};
+    use slipway_engine::runners::provider::RunnersProvider;
+
+    let _fake = crate::github_fake::FAKE.lock().await;
+    fake_github(
+        "POST",
+        "/_fake/reset",
+        &json!({
+            "users": { "octo": { "id": 1 } },
+            "tokens": { "ghp_plan": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"] } },
+            "orgs": { "acme": { "id": 100, "members": { "octo": "admin" } } }
+        }),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let mut state = DesiredState::new();
+    state.github = Some(GithubSettings::for_organization("acme"));
+    state.runners.count = 3;
+    state.runners.image = runner_image();
+    state.runners.network_mode = "host".into();
+    state.runners.work_dir = work.path().to_path_buf();
+    let (docker, _) = connect(&DockerEndpoint::resolve(&DockerSettings::default()).unwrap())
+        .await
+        .unwrap();
+    let provider = |state: &DesiredState| RunnersProvider {
+        docker: docker.clone(),
+        github: GithubClient::new(&github_url(), &SecretString::from("ghp_plan".to_string()))
+            .unwrap(),
+        organization: "acme".into(),
+        settings: state.runners.clone(),
+        install_id: state.install_id.clone(),
+        github_host: Some(github_url().trim_start_matches("http://").to_string()),
+    };
+    let gh = GithubClient::new(&github_url(), &SecretString::from("ghp_plan".to_string())).unwrap();
+    let plan_for = |state: &DesiredState| {
+        let p = provider(state);
+        let state = state.clone();
+        async move {
+            let observed = p.observe().await.unwrap();
+            let plan = plan(
+                &slipway_engine::runners::provider::desired_resources(&state),
+                &observed,
+            )
+            .unwrap();
+            (p, plan)
+        }
+    };
+    let names = |n: u32| {
+        (1..=n)
+            .map(|i| container_name("acme", i))
+            .collect::<Vec<_>>()
+    };
+
+    // Three runners, then nothing to do.
+    let (p, first) = plan_for(&state).await;
+    assert_eq!(first.summary().create, 3);
+    assert!(apply(&first, &p, &|_| {}).await.is_success());
+    wait_online(&gh, &names(3)).await;
+    assert!(plan_for(&state).await.1.is_noop());
+
+    // A stopped container is drift: apply starts it again, same registration.
+    let id2 = list(&gh, "acme")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == names(3)[1])
+        .unwrap()
+        .id;
+    docker_cli(&["stop", "-t", "1", &names(3)[1]]);
+    let (p, drift) = plan_for(&state).await;
+    let steps: Vec<_> = drift.changes().collect();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0].action, Action::Update);
+    assert_eq!(
+        steps[0].changes[0].from.as_deref(),
+        Some("container not running")
+    );
+    assert!(apply(&drift, &p, &|_| {}).await.is_success());
+    assert_eq!(
+        list(&gh, "acme")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == names(3)[1])
+            .unwrap()
+            .id,
+        id2
+    );
+
+    // Scale up to 5, then down to 2 while runner 4 is busy: 3 and 5 go, 4 stays.
+    state.runners.count = 5;
+    let (p, up) = plan_for(&state).await;
+    assert_eq!(up.summary().create, 2);
+    assert!(apply(&up, &p, &|_| {}).await.is_success());
+    wait_online(&gh, &names(5)).await;
+    let busy = list(&gh, "acme")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == names(5)[3])
+        .unwrap();
+    fake_github(
+        "POST",
+        &format!("/_fake/runners/{}/busy", busy.id),
+        &json!({ "busy": true }),
+    );
+    state.runners.count = 2;
+    let (p, down) = plan_for(&state).await;
+    assert_eq!(down.summary().delete, 3);
+    let report = apply(&down, &p, &|_| {}).await;
+    assert_eq!(report.failed.len(), 1);
+    assert!(
+        report.failed[0]
+            .1
+            .message
+            .contains("slipway-acme-4 is running a job"),
+        "{:?}",
+        report.failed
+    );
+    let left: Vec<u32> = host::list_runners(&docker, &state.install_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.index)
+        .collect();
+    assert_eq!(left, [1, 2, 4]);
+    fake_github(
+        "POST",
+        &format!("/_fake/runners/{}/busy", busy.id),
+        &json!({ "busy": false }),
+    );
+    let (p, rest) = plan_for(&state).await;
+    assert!(apply(&rest, &p, &|_| {}).await.is_success());
+    assert_eq!(list(&gh, "acme").await.unwrap().len(), 2);
+
+    // A registration whose machine is gone is an orphan and is removed.
+    let token = registration_token(&gh, "acme").await.unwrap();
+    fake_github(
+        "POST",
+        "/_fake/runners/register",
+        &json!({ "org": "acme", "token": secrecy::ExposeSecret::expose_secret(&token), "name": "slipway-acme-7", "labels": "self-hosted", "offline": true }),
+    );
+    let (p, orphan) = plan_for(&state).await;
+    let steps: Vec<String> = orphan
+        .changes()
+        .map(|s| format!("{:?} {}", s.action, s.resource))
+        .collect();
+    assert_eq!(steps, ["Delete github.runner/slipway-acme-7"]);
+    assert!(apply(&orphan, &p, &|_| {}).await.is_success());
+
+    // Teardown: nothing left anywhere.
+    state.runners.count = 0;
+    let (p, teardown) = plan_for(&state).await;
+    assert!(apply(&teardown, &p, &|_| {}).await.is_success());
+    assert!(list(&gh, "acme").await.unwrap().is_empty());
+    assert!(host::list_runners(&docker, &state.install_id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0);
+    assert_eq!(
+        fake_github("GET", "/_fake/state", &serde_json::Value::Null)["violations"],
+        json!([])
+    );
+}
