@@ -7,7 +7,7 @@ use slipway_engine::apply::{apply, ApplyReport};
 use slipway_engine::aws::profiles::{self, CredentialSources};
 use slipway_engine::aws::session::{self, AdminCredentials, CallerIdentity};
 use slipway_engine::aws::{naming, AwsPlanOptions, AwsProvider};
-use slipway_engine::config::{AwsAuthMode, AwsSettings, ConfigStore, DesiredState, DockerSettings};
+use slipway_engine::config::{AwsAuthMode, AwsSettings, ConfigStore, DesiredState};
 use slipway_engine::doctor::{self, DoctorReport};
 use slipway_engine::events::ProgressEvent;
 use slipway_engine::github::provider::GithubProvider;
@@ -33,10 +33,8 @@ pub(crate) fn load_state() -> Result<DesiredState, String> {
 #[tauri::command]
 pub async fn doctor() -> Result<DoctorReport, String> {
     // A broken config is shown by app_info; check the default host meanwhile.
-    let settings = load_state()
-        .map(|s| s.docker)
-        .unwrap_or_else(|_| DockerSettings::default());
-    Ok(doctor::run(&settings, &Keychain::default()).await)
+    let state = load_state().unwrap_or_default();
+    Ok(doctor::run(&state.docker, &state.runners.image, &Keychain::default()).await)
 }
 
 #[derive(Serialize)]

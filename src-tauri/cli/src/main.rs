@@ -149,14 +149,14 @@ pub(crate) fn load_state() -> Result<(ConfigStore, Option<DesiredState>), String
 }
 
 async fn doctor_command(json: bool) -> ExitCode {
-    let settings = match load_state() {
-        Ok((_, state)) => state.map(|s| s.docker).unwrap_or_default(),
+    let state = match load_state() {
+        Ok((_, state)) => state.unwrap_or_default(),
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
-    let report = doctor::run(&settings, &Keychain::default()).await;
+    let report = doctor::run(&state.docker, &state.runners.image, &Keychain::default()).await;
     if json {
         println!(
             "{}",

@@ -86,10 +86,15 @@ impl DoctorReport {
     }
 }
 
-/// Runs every check concurrently.
-pub async fn run(docker_settings: &DockerSettings, keychain: &Keychain) -> DoctorReport {
+/// Runs every check concurrently. `runner_image` is the image the runners
+/// will use; the Docker check says whether the engine has it already.
+pub async fn run(
+    docker_settings: &DockerSettings,
+    runner_image: &str,
+    keychain: &Keychain,
+) -> DoctorReport {
     let (docker, keychain, aws, gh) = tokio::join!(
-        docker::check(docker_settings),
+        docker::check(docker_settings, runner_image),
         keychain::check(keychain),
         aws::check(),
         gh::check(),

@@ -6,7 +6,7 @@ use crate::docker::{connect, DockerEndpoint};
 
 const TITLE: &str = "Docker engine";
 
-pub(super) async fn check(settings: &DockerSettings) -> Check {
+pub(super) async fn check(settings: &DockerSettings, runner_image: &str) -> Check {
     let endpoint = match DockerEndpoint::resolve(settings) {
         Ok(e) => e,
         Err(e) => {
@@ -20,19 +20,27 @@ pub(super) async fn check(settings: &DockerSettings) -> Check {
         }
     };
     match connect(&endpoint).await {
-        Ok((_, info)) => Check::new(
-            "docker",
-            TITLE,
-            Status::Ok,
-            format!("Docker {} reachable at {}", info.version, info.endpoint),
-        )
-        .detail(
-            "Engine",
-            format!("{} (API {})", info.version, info.api_version),
-        )
-        .detail("OS", format!("{} {}", info.os, info.arch))
-        .detail("CPUs", info.cpus.to_string())
-        .detail("Memory", gib(info.memory_bytes)),
+        Ok((docker, info)) => {
+            let image = if docker.inspect_image(runner_image).await.is_ok() {
+                format!("{runner_image} is present")
+            } else {
+                format!("{runner_image} is not pulled yet (apply pulls it)")
+            };
+            Check::new(
+                "docker",
+                TITLE,
+                Status::Ok,
+                format!("Docker {} reachable at {}", info.version, info.endpoint),
+            )
+            .detail(
+                "Engine",
+                format!("{} (API {})", info.version, info.api_version),
+            )
+            .detail("OS", format!("{} {}", info.os, info.arch))
+            .detail("CPUs", info.cpus.to_string())
+            .detail("Memory", gib(info.memory_bytes))
+            .detail("Runner image", image)
+        }
         Err(e) => Check::new(
             "docker",
             TITLE,

@@ -110,7 +110,12 @@ fn docker_cli(format: &str, sub: &str) -> String {
 
 #[tokio::test]
 async fn doctor_reports_the_real_engine_and_a_usable_keychain() {
-    let report = doctor::run(&DockerSettings::default(), &Keychain::new(TEST_SERVICE)).await;
+    let report = doctor::run(
+        &DockerSettings::default(),
+        "slipway-test/not-pulled:1",
+        &Keychain::new(TEST_SERVICE),
+    )
+    .await;
     let ids: Vec<_> = report.checks.iter().map(|c| c.id).collect();
     assert_eq!(ids, ["docker", "keychain", "aws", "gh"]);
 
@@ -130,6 +135,10 @@ async fn doctor_reports_the_real_engine_and_a_usable_keychain() {
         "{docker:?} vs {version}"
     );
     assert_eq!(detail("CPUs"), docker_cli("{{.NCPU}}", "info"));
+    assert_eq!(
+        detail("Runner image"),
+        "slipway-test/not-pulled:1 is not pulled yet (apply pulls it)"
+    );
 
     let keychain = &report.checks[1];
     assert_eq!(keychain.status, Status::Ok, "{keychain:?}");
@@ -147,7 +156,12 @@ async fn doctor_names_the_socket_to_check_when_the_engine_is_unreachable() {
         host: Some("unix:///nonexistent/docker.sock".into()),
         tls_cert_dir: None,
     };
-    let report = doctor::run(&settings, &Keychain::new(TEST_SERVICE)).await;
+    let report = doctor::run(
+        &settings,
+        "slipway-test/not-pulled:1",
+        &Keychain::new(TEST_SERVICE),
+    )
+    .await;
     let docker = &report.checks[0];
     assert_eq!(docker.status, Status::Error);
     assert_eq!(report.overall(), Status::Error);
