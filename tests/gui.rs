@@ -148,7 +148,18 @@ async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
         ["doctor", "github", "repos", "aws", "review", "apply"]
     );
 
-    // Rerunning the checks works from the window too.
+    // Rerunning the checks works from the window too; the list counts its runs.
+    let runs = |c: Client| async move {
+        let list = c.find(Locator::Css("ul.checks")).await.unwrap();
+        list.attr("data-runs")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .parse::<u32>()
+            .unwrap_or(0)
+    };
+    let before = runs(client.clone()).await;
+    assert!(before >= 1);
     client
         .find(Locator::Id("rerun"))
         .await
@@ -156,7 +167,13 @@ async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
         .click()
         .await
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while runs(client.clone()).await <= before {
+        assert!(Instant::now() < deadline, "the rerun never finished");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     wait_for_attr(&client, "li[data-check=docker] .badge", "data-status", "ok").await;
+    wait_for_text(&client, "h2", "checked at").await;
 
     screenshot(&client, "doctor").await;
     client.close().await.unwrap();
