@@ -14,6 +14,7 @@ use slipway_engine::github::provider::GithubProvider;
 use slipway_engine::github::GithubClient;
 use slipway_engine::plan::Plan;
 use slipway_engine::providers::Providers;
+use slipway_engine::runners::provider::RunnersProvider;
 use slipway_engine::secrets::{Keychain, KEYCHAIN_SERVICE};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -259,7 +260,19 @@ async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String>
         },
         _ => None,
     };
-    let providers = Providers::new(aws, github, None, &desired);
+    // Runners need GitHub (registration tokens) and the Docker host.
+    let runners = match (&github, &desired.github) {
+        (Some(_), Some(g)) => {
+            let token = Keychain::default()
+                .get(&g.token_secret)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the GitHub token left the keychain")?;
+            RunnersProvider::for_state(&desired, &token).await?
+        }
+        _ => None,
+    };
+    let providers = Providers::new(aws, github, runners, &desired);
     Ok((desired, providers))
 }
 

@@ -3,6 +3,7 @@
 //! results (which never contain secrets) to the front end.
 
 mod commands;
+mod docker_commands;
 mod github_commands;
 mod state;
 
@@ -22,6 +23,9 @@ pub fn run() {
             github_commands::github_repositories,
             github_commands::github_dockerfiles,
             github_commands::save_repositories,
+            docker_commands::docker_step_data,
+            docker_commands::docker_check,
+            docker_commands::save_docker_settings,
             commands::plan_changes,
             commands::apply_changes,
         ])

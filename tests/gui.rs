@@ -145,7 +145,7 @@ async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
     }
     assert_eq!(
         enabled,
-        ["doctor", "github", "repos", "aws", "review", "apply"]
+        ["doctor", "github", "repos", "aws", "docker", "review", "apply"]
     );
 
     // Rerunning the checks works from the window too; the list counts its runs.
@@ -351,14 +351,35 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         .click()
         .await
         .unwrap();
+
+    // Docker host: one runner, the stand-in image, host networking for the test.
+    let runner_image = std::env::var("SLIPWAY_TEST_RUNNER_IMAGE")
+        .expect("SLIPWAY_TEST_RUNNER_IMAGE is set by scripts/test-all.sh");
+    let work = tempfile::tempdir().unwrap();
+    type_into(&client, "#runner-count", "1").await;
+    type_into(&client, "#runner-image", &runner_image).await;
+    type_into(&client, "#runner-work", work.path().to_str().unwrap()).await;
+    client
+        .find(Locator::Css("#runner-network option[value=host]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&client, "#docker-check").await;
+    wait_for_text(&client, "#docker-result", "Runner image").await;
+    screenshot(&client, "docker").await;
+    click(&client, "#docker-save").await;
+    wait_for_text(&client, "#plan", "docker.runner/slipway-acme-1").await;
     wait_for_text(&client, "#plan", "aws.ecr_repository/slipway/api/main").await;
     wait_for_text(&client, "#plan", "github.workflow_file/api").await;
     let rows = client
         .find_all(Locator::Css("#plan li[data-action=create]"))
         .await
         .unwrap();
-    // AWS: user, policy, key, repository; GitHub: key secrets, 2 variables, workflow.
-    assert_eq!(rows.len(), 8);
+    // AWS: user, policy, key, repository; GitHub: key secrets, 2 variables,
+    // workflow; one runner.
+    assert_eq!(rows.len(), 9);
     screenshot(&client, "review").await;
 
     // Apply, and watch each step finish.
@@ -369,12 +390,23 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, "#apply-result", "Done: 8 change(s) applied.").await;
+    wait_for_text(&client, "#apply-result", "Done: 9 change(s) applied.").await;
     let done = client
         .find_all(Locator::Css("#apply-log li[data-state=done]"))
         .await
         .unwrap();
-    assert_eq!(done.len(), 8);
+    assert_eq!(done.len(), 9);
+    let runner_row = client
+        .find(Locator::Css("#apply-log li:last-child"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        runner_row.contains("slipway-acme-1 is online in GitHub"),
+        "{runner_row}"
+    );
     screenshot(&client, "apply").await;
     client.close().await.unwrap();
 
@@ -420,6 +452,17 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
     );
     assert!(api["secrets"].get("AWS_SECRET_ACCESS_KEY").is_some());
     assert_eq!(github["violations"], serde_json::json!([]));
+    assert_eq!(
+        github["orgs"]["acme"]["runners"][0]["name"],
+        "slipway-acme-1"
+    );
+    // The app has no teardown yet: remove the runner so later tests start clean.
+    let _ = std::process::Command::new("docker")
+        .args(["rm", "-f", "slipway-acme-1"])
+        .output();
+    let _ = std::process::Command::new("docker")
+        .args(["volume", "rm", "-f", "slipway-acme-1-registration"])
+        .output();
     assert!(
         !saved.contains("ghp_gui_token"),
         "the token is not in the config"

@@ -62,7 +62,7 @@ describe("wizard frame", () => {
       "doctor", "github", "repos", "aws", "docker", "review", "apply", "status",
     ]);
     const enabled = buttons.filter((b) => !b.disabled).map((b) => b.dataset.step);
-    expect(enabled).toEqual(["doctor", "github", "repos", "aws", "review", "apply"]);
+    expect(enabled).toEqual(["doctor", "github", "repos", "aws", "docker", "review", "apply"]);
     for (const b of buttons.filter((b) => b.disabled)) {
       expect(b.textContent).toContain("Not built yet");
     }

@@ -10,12 +10,11 @@ use slipway_engine::apply::apply as run_plan;
 use slipway_engine::aws::session::{connect, AdminCredentials};
 use slipway_engine::aws::{AwsPlanOptions, AwsProvider};
 use slipway_engine::config::{AwsAuthMode, DesiredState};
-use slipway_engine::docker::{connect as connect_docker, DockerEndpoint};
 use slipway_engine::github::provider::GithubProvider;
 use slipway_engine::github::GithubClient;
 use slipway_engine::plan::{Plan, ResourceId};
 use slipway_engine::providers::Providers;
-use slipway_engine::runners::provider::{github_host_for, RunnersProvider};
+use slipway_engine::runners::provider::RunnersProvider;
 use slipway_engine::secrets::Keychain;
 
 use crate::render::{plan_text, EventPrinter};
@@ -122,25 +121,13 @@ async fn provider(admin: &AdminArgs) -> Result<(DesiredState, Providers), String
         _ => None,
     };
     let runners = match (&github, &state.github) {
-        (Some(g), Some(settings)) => {
-            let endpoint = DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
-            let (docker, _) = connect_docker(&endpoint).await.map_err(|e| e.to_string())?;
-            Some(RunnersProvider {
-                docker,
-                github: GithubClient::new(
-                    &settings.api_url,
-                    &Keychain::default()
-                        .get(&settings.token_secret)
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .ok_or("the GitHub token left the keychain")?,
-                )
-                .map_err(|e| e.to_string())?,
-                organization: g.settings.organization.clone(),
-                settings: state.runners.clone(),
-                install_id: state.install_id.clone(),
-                github_host: github_host_for(&settings.api_url),
-            })
+        (Some(_), Some(settings)) => {
+            let token = Keychain::default()
+                .get(&settings.token_secret)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the GitHub token left the keychain")?;
+            RunnersProvider::for_state(&state, &token).await?
         }
         _ => None,
     };

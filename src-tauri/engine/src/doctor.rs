@@ -104,6 +104,11 @@ pub async fn run(
     }
 }
 
+/// The Docker check alone (the app's Docker host step).
+pub async fn run_docker(docker_settings: &DockerSettings, runner_image: &str) -> Check {
+    docker::check(docker_settings, runner_image).await
+}
+
 /// Formats a byte count as GiB with one decimal, for display.
 pub fn gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1024.0 * 1024.0 * 1024.0))

@@ -243,3 +243,31 @@ export function saveRepositories(selection: {
 export function reportPasses(r: TokenReport): boolean {
   return r.org_role === "admin" && r.capabilities.every((c) => c.grant !== "no");
 }
+
+export interface DockerStepData {
+  docker: { host?: string | null; tls_cert_dir?: string | null };
+  runners: { count: number; labels: string[]; image: string; work_dir: string; network_mode: string; group?: string | null };
+  max_runners: number;
+}
+
+export interface DockerInput {
+  host: string | null;
+  tls_cert_dir: string | null;
+  count: number;
+  labels: string[];
+  image: string;
+  network_mode: string;
+  work_dir: string;
+}
+
+export function dockerStepData(): Promise<DockerStepData> {
+  return invoke<DockerStepData>("docker_step_data");
+}
+
+export function dockerCheck(input: DockerInput): Promise<Check> {
+  return invoke<Check>("docker_check", { input });
+}
+
+export function saveDockerSettings(input: DockerInput): Promise<void> {
+  return invoke<void>("save_docker_settings", { input });
+}

@@ -49,7 +49,7 @@ describe("AWS step", () => {
     const select = (await screen.findByRole("combobox")) as HTMLSelectElement;
     expect(select.value).toBe("admin-sso");
     expect(select.textContent).toContain("admin-sso — SSO, eu-west-1");
-    const save = screen.getByRole("button", { name: "Save and review the plan" }) as HTMLButtonElement;
+    const save = screen.getByRole("button", { name: "Save and continue to the Docker host" }) as HTMLButtonElement;
     expect(save.disabled).toBe(true);
 
     await fireEvent.click(document.getElementById("aws-source-keys")!);
@@ -70,7 +70,7 @@ describe("AWS step", () => {
     const saved = calls.find((c) => c.cmd === "save_aws_settings")!;
     expect(JSON.stringify(saved.args)).not.toContain("typed-secret");
     expect(saved.args.input).toMatchObject({ region: "eu-west-1", repository_prefix: "slipway", auth: "access_key" });
-    expect(wizard.current).toBe("review");
+    expect(wizard.current).toBe("docker");
   });
 
   it("shows the engine's message when the identity check fails", async () => {
@@ -207,5 +207,38 @@ describe("Review of a changed workflow file", () => {
     const pre = document.querySelector("pre.diff")!;
     expect([...pre.querySelectorAll(".del")].map((e) => e.textContent!.trim())).toEqual(["-B"]);
     expect([...pre.querySelectorAll(".add")].map((e) => e.textContent!.trim())).toEqual(["+b"]);
+  });
+});
+
+import DockerStep from "./DockerStep.svelte";
+
+describe("Docker host step", () => {
+  it("checks the chosen host and saves the runner settings", async () => {
+    const calls: { cmd: string; args: any }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "docker_step_data")
+        return {
+          docker: { host: null, tls_cert_dir: null },
+          runners: { count: 2, labels: [], image: "myoung34/github-runner:2.329.0", work_dir: "/var/lib/slipway/work", network_mode: "bridge" },
+          max_runners: 32,
+        };
+      if (cmd === "docker_check")
+        return { id: "docker", title: "Docker engine", status: "ok", summary: "Docker 20.10 reachable at unix:///var/run/docker.sock", details: [{ label: "Runner image", value: "myoung34/github-runner:2.329.0 is not pulled yet (apply pulls it)" }], fix: null };
+      if (cmd === "save_docker_settings") return null;
+      throw new Error(cmd);
+    });
+    render(DockerStep);
+    const count = (await screen.findByLabelText("How many")) as HTMLInputElement;
+    expect(count.value).toBe("2");
+    await fireEvent.input(count, { target: { value: "4" } });
+    await fireEvent.input(screen.getByLabelText("Extra labels"), { target: { value: "gpu, large" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Check connection" }));
+    await screen.findByText("myoung34/github-runner:2.329.0 is not pulled yet (apply pulls it)");
+    await fireEvent.click(screen.getByRole("button", { name: "Save and review the plan" }));
+    await tick();
+    const saved = calls.find((c) => c.cmd === "save_docker_settings")!.args.input;
+    expect(saved).toMatchObject({ count: 4, labels: ["gpu", "large"], network_mode: "bridge", host: null });
+    expect(wizard.current).toBe("review");
   });
 });

@@ -14,7 +14,7 @@ export const STEPS: WizardStep[] = [
   { id: "github", title: "GitHub", available: true },
   { id: "repos", title: "Repositories & workflow", available: true },
   { id: "aws", title: "AWS", available: true },
-  { id: "docker", title: "Docker host", available: false, note: NOT_BUILT },
+  { id: "docker", title: "Docker host", available: true },
   { id: "review", title: "Review plan", available: true },
   { id: "apply", title: "Apply", available: true },
   { id: "status", title: "Status", available: false, note: NOT_BUILT },

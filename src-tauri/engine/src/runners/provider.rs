@@ -37,6 +37,43 @@ pub struct RunnersProvider {
     pub github_host: Option<String>,
 }
 
+impl RunnersProvider {
+    /// The runners provider for a desired state, when runners are wanted or
+    /// this install still has runner containers to remove; `None` otherwise
+    /// (then the Docker host is not needed at all).
+    pub async fn for_state(
+        state: &DesiredState,
+        token: &secrecy::SecretString,
+    ) -> Result<Option<Self>, String> {
+        let Some(g) = state.github.as_ref().filter(|g| !g.organization.is_empty()) else {
+            return Ok(None);
+        };
+        let endpoint =
+            crate::docker::DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
+        let docker = match crate::docker::connect(&endpoint).await {
+            Ok((docker, _)) => docker,
+            Err(_) if state.runners.count == 0 => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        if state.runners.count == 0
+            && host::list_runners(&docker, &state.install_id)
+                .await
+                .map(|l| l.is_empty())
+                .unwrap_or(true)
+        {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            docker,
+            github: GithubClient::new(&g.api_url, token).map_err(|e| e.to_string())?,
+            organization: g.organization.clone(),
+            settings: state.runners.clone(),
+            install_id: state.install_id.clone(),
+            github_host: github_host_for(&g.api_url),
+        }))
+    }
+}
+
 /// `GITHUB_HOST` for an API URL: none for github.com, the host otherwise.
 pub fn github_host_for(api_url: &str) -> Option<String> {
     if api_url.contains("://api.github.com") {
