@@ -126,7 +126,7 @@ async fn provider(admin: &AdminArgs) -> Result<(DesiredState, Providers), String
                 .get(&settings.token_secret)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or("the GitHub token left the keychain")?;
+                .ok_or("no GitHub token in the keychain: check a token again in the GitHub step (or run `slipway github login`)")?;
             RunnersProvider::for_state(&state, &token).await?
         }
         _ => None,
