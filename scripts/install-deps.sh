@@ -21,7 +21,8 @@ need_cmd npm "Install Node.js 20 or newer (Debian/Ubuntu: apt install nodejs npm
 app_packages=(build-essential pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev gnome-keyring dbus-x11)
 test_packages=(xvfb xauth webkit2gtk-driver imagemagick docker.io docker-registry keyutils
-  busybox-static python3-venv fonts-dejavu-core)
+  busybox-static python3-venv fonts-dejavu-core openssh-server openssh-client stunnel4 apache2-utils
+  openssl)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

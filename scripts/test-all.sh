@@ -18,8 +18,11 @@ phase "start peers"
 start_dockerd
 start_moto
 start_registry
+start_auth_registry
 start_github_fake
 build_runner_image
+start_docker_tls
+start_sshd
 start_xvfb
 
 phase "style: cargo fmt, front-end types"

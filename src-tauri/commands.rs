@@ -262,14 +262,7 @@ async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String>
     };
     // Runners need GitHub (registration tokens) and the Docker host.
     let runners = match (&github, &desired.github) {
-        (Some(_), Some(g)) => {
-            let token = Keychain::default()
-                .get(&g.token_secret)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or("no GitHub token in the keychain: check a token again in the GitHub step (or run `slipway github login`)")?;
-            RunnersProvider::for_state(&desired, &token).await?
-        }
+        (Some(_), Some(_)) => RunnersProvider::for_state(&desired, &Keychain::default()).await?,
         _ => None,
     };
     let providers = Providers::new(aws, github, runners, &desired);

@@ -48,6 +48,7 @@ function reset(fixture = {}) {
       private: sodium.to_base64(kp.privateKey, sodium.base64_variants.ORIGINAL),
     },
     throttle: null,
+    refuseRegistrations: false,
     violations: [],
     requests: [],
     nextId: 1000,
@@ -482,7 +483,14 @@ app.delete("/orgs/:org/actions/runners/:runner_id", (req, res) => {
 // the stand-in image (tests/runner-image) uses these instead.
 const ONLINE_FOR_MS = 8000;
 
+// Test switch: registrations fail as if the machine could not reach GitHub.
+app.post("/_fake/runners/refuse", (req, res) => {
+  state.refuseRegistrations = Boolean(req.body.refuse);
+  res.json({ ok: true });
+});
+
 app.post("/_fake/runners/register", (req, res) => {
+  if (state.refuseRegistrations) return res.status(503).json({ message: "registrations are refused (test switch)" });
   const org = state.orgs[req.body.org];
   const now = Date.now();
   const valid = org?.tokens.find((t) => t.token === req.body.token && t.kind === "AREG" && Date.parse(t.expires_at) > now);

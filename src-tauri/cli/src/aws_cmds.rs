@@ -121,14 +121,7 @@ async fn provider(admin: &AdminArgs) -> Result<(DesiredState, Providers), String
         _ => None,
     };
     let runners = match (&github, &state.github) {
-        (Some(_), Some(settings)) => {
-            let token = Keychain::default()
-                .get(&settings.token_secret)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or("no GitHub token in the keychain: check a token again in the GitHub step (or run `slipway github login`)")?;
-            RunnersProvider::for_state(&state, &token).await?
-        }
+        (Some(_), Some(_)) => RunnersProvider::for_state(&state, &Keychain::default()).await?,
         _ => None,
     };
     let providers = Providers::new(aws, github, runners, &state);

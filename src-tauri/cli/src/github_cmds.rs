@@ -39,16 +39,21 @@ async fn read_token(args: &TokenArgs) -> Result<SecretString, String> {
                 .into(),
         );
     }
+    read_stdin_secret("the token")
+}
+
+/// One line of standard input as a secret (never echoed, never an argument).
+pub(crate) fn read_stdin_secret(what: &str) -> Result<SecretString, String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
-    let token = line.trim().to_string();
-    if token.is_empty() {
-        return Err("standard input held no token".into());
+    let secret = line.trim().to_string();
+    if secret.is_empty() {
+        return Err(format!("standard input held no line with {what}"));
     }
-    Ok(SecretString::from(token))
+    Ok(SecretString::from(secret))
 }
 
 fn print_report(report: &TokenReport) {

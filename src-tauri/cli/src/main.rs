@@ -8,7 +8,10 @@ mod render;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use slipway_engine::config::{AwsAuthMode, AwsSettings, ConfigStore, DesiredState, GithubSettings};
+use slipway_engine::config::{
+    AwsAuthMode, AwsSettings, ConfigStore, DesiredState, GithubSettings, RunnerAuthMode,
+    PAT_IN_CONTAINER_WARNING,
+};
 use slipway_engine::doctor::{self, Status};
 use slipway_engine::secrets::Keychain;
 
@@ -47,9 +50,6 @@ enum Command {
     /// Remove everything Slipway created (ECR repositories only with --delete-repositories).
     Teardown(aws_cmds::TeardownArgs),
 }
-
-/// The runner count the CLI accepts.
-const MAX_RUNNERS: u32 = 32;
 
 #[derive(Subcommand)]
 enum GithubCommand {
@@ -109,6 +109,38 @@ struct InitArgs {
     /// Extra runner label (repeat).
     #[arg(long = "runner-label")]
     runner_labels: Vec<String>,
+    /// The most runners this install may run (default 32).
+    #[arg(long)]
+    max_runners: Option<u32>,
+    /// Seconds apply waits for a new runner to be online in GitHub.
+    #[arg(long)]
+    online_timeout: Option<u64>,
+    /// Put the GitHub token itself in every runner container (ACCESS_TOKEN)
+    /// so runners re-register on their own. Anyone with `docker inspect` on
+    /// the host can read it; the default passes only registration tokens.
+    #[arg(long, conflicts_with = "registration_token_only")]
+    pat_in_container: bool,
+    /// Back to the default: only a registration token in each container.
+    #[arg(long)]
+    registration_token_only: bool,
+    /// User name for the private registry that holds the runner image.
+    #[arg(long)]
+    registry_user: Option<String>,
+    /// Read that registry's password from standard input into the keychain.
+    #[arg(long, requires = "registry_user")]
+    registry_password_stdin: bool,
+    /// Forget the registry user and remove its password from the keychain.
+    #[arg(long, conflicts_with = "registry_user")]
+    no_registry_login: bool,
+    /// Docker host: unix:///PATH, tcp://HOST:PORT (with --docker-tls-dir) or ssh://USER@HOST.
+    #[arg(long)]
+    docker_host: Option<String>,
+    /// Directory with ca.pem, cert.pem and key.pem for a tcp:// host.
+    #[arg(long)]
+    docker_tls_dir: Option<std::path::PathBuf>,
+    /// Private key for an ssh:// host (default: the ssh agent and ~/.ssh).
+    #[arg(long)]
+    ssh_key: Option<std::path::PathBuf>,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -246,13 +278,14 @@ fn init_command(args: InitArgs) -> Result<ExitCode, String> {
     {
         return Err("--region is needed the first time AWS settings are given".into());
     }
+    if let Some(max) = args.max_runners {
+        state.runners.max_count = max;
+    }
     if let Some(n) = args.runners {
-        if n > MAX_RUNNERS {
-            return Err(format!(
-                "at most {MAX_RUNNERS} runners: each needs memory and a registration"
-            ));
-        }
         state.runners.count = n;
+    }
+    if let Some(secs) = args.online_timeout {
+        state.runners.online_timeout_secs = secs;
     }
     if let Some(image) = args.runner_image {
         state.runners.image = image;
@@ -265,6 +298,48 @@ fn init_command(args: InitArgs) -> Result<ExitCode, String> {
     }
     if !args.runner_labels.is_empty() {
         state.runners.labels = args.runner_labels;
+    }
+    if args.pat_in_container {
+        eprintln!("warning: {PAT_IN_CONTAINER_WARNING}");
+        state.runners.auth = RunnerAuthMode::PatInContainer;
+    } else if args.registration_token_only {
+        state.runners.auth = RunnerAuthMode::RegistrationToken;
+    }
+    if let Some(host) = args.docker_host {
+        state.docker.host = Some(host).filter(|h| !h.is_empty());
+    }
+    if let Some(dir) = args.docker_tls_dir {
+        state.docker.tls_cert_dir = Some(dir);
+    }
+    if let Some(key) = args.ssh_key {
+        state.docker.ssh_identity = Some(key);
+    }
+    slipway_engine::docker::DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
+    if args.registry_user.is_some() {
+        state.runners.registry_username = args.registry_user;
+    }
+    state.runners.validate()?;
+    let keychain = Keychain::default();
+    if args.no_registry_login {
+        state.runners.registry_username = None;
+        keychain
+            .delete_blocking(&state.runners.registry_secret)
+            .map_err(|e| e.to_string())?;
+    } else if args.registry_password_stdin {
+        let password = github_cmds::read_stdin_secret("the registry password")?;
+        keychain
+            .set_blocking(&state.runners.registry_secret, &password)
+            .map_err(|e| e.to_string())?;
+    } else if let Some(user) = &state.runners.registry_username {
+        if keychain
+            .get_blocking(&state.runners.registry_secret)
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            return Err(format!(
+                "no registry password for {user} in the keychain: add --registry-password-stdin and give it on standard input"
+            ));
+        }
     }
     store.save(&state).map_err(|e| e.to_string())?;
     println!("saved {}", store.path().display());

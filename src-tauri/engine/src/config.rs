@@ -161,6 +161,10 @@ pub struct DockerSettings {
     /// Directory with ca.pem, cert.pem and key.pem for TCP with TLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_cert_dir: Option<PathBuf>,
+    /// Private key for `ssh://` hosts; unset means the ssh agent and the
+    /// keys and `~/.ssh/config` the system `ssh` uses anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_identity: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,7 +183,39 @@ pub struct RunnerSettings {
     pub network_mode: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The most runners this install may run (the count is refused above it).
+    #[serde(default = "default_max_runners")]
+    pub max_count: u32,
+    /// How long apply waits for GitHub to list a new runner as online.
+    #[serde(default = "default_online_timeout_secs")]
+    pub online_timeout_secs: u64,
+    /// How runner containers authenticate to GitHub.
+    #[serde(default)]
+    pub auth: RunnerAuthMode,
+    /// User name for a private registry holding the image; its password is
+    /// in the keychain as `registry_secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_username: Option<String>,
+    #[serde(default = "default_registry_secret")]
+    pub registry_secret: String,
 }
+
+/// How runner containers authenticate to GitHub.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunnerAuthMode {
+    /// Slipway mints a one-hour registration token per runner; the
+    /// registration is kept in a volume. No long-lived secret in a container.
+    #[default]
+    RegistrationToken,
+    /// The PAT itself is in each container (`ACCESS_TOKEN`), so a runner can
+    /// re-register on its own. Anyone who can `docker inspect` on the host
+    /// can read it: only when chosen after that warning.
+    PatInContainer,
+}
+
+/// What the PAT-in-container mode exposes, shown wherever it can be chosen.
+pub const PAT_IN_CONTAINER_WARNING: &str = "The GitHub token will be stored in every runner container's environment: anyone who can run `docker inspect` on the Docker host (members of the docker group, root, anything with the Docker socket, including jobs on these runners) can read it and act as you on GitHub. Prefer the default mode unless runners must re-register on their own.";
 
 impl Default for RunnerSettings {
     fn default() -> Self {
@@ -190,8 +226,68 @@ impl Default for RunnerSettings {
             work_dir: default_runner_work_dir(),
             network_mode: default_network_mode(),
             group: None,
+            max_count: default_max_runners(),
+            online_timeout_secs: default_online_timeout_secs(),
+            auth: RunnerAuthMode::default(),
+            registry_username: None,
+            registry_secret: default_registry_secret(),
         }
     }
+}
+
+impl RunnerSettings {
+    /// Checks what the CLI and the app both accept, with what to do instead;
+    /// labels are trimmed and blanks dropped.
+    pub fn validate(&mut self) -> Result<(), String> {
+        if self.count > self.max_count {
+            return Err(format!(
+                "{} runners is above this install's cap of {}: each runner needs memory, disk and a registration. Lower the count, or raise `max_count` under [runners] in the config file if the host can take it",
+                self.count, self.max_count
+            ));
+        }
+        self.image = self.image.trim().to_string();
+        if self.image.is_empty() || self.image.contains(char::is_whitespace) {
+            return Err(format!(
+                "name the runner image without spaces (for example {DEFAULT_RUNNER_IMAGE})"
+            ));
+        }
+        if !matches!(self.network_mode.as_str(), "bridge" | "host") {
+            return Err("the runners' network is bridge (the default) or host".into());
+        }
+        if !self.work_dir.is_absolute() {
+            return Err("the work directory must be an absolute path on the Docker host".into());
+        }
+        self.labels = self
+            .labels
+            .iter()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if let Some(bad) = self.labels.iter().find(|l| l.contains([',', ' '])) {
+            return Err(format!(
+                "the runner label \"{bad}\" holds a comma or a space: give each label on its own"
+            ));
+        }
+        if self.online_timeout_secs == 0 {
+            return Err("online_timeout_secs must be at least 1".into());
+        }
+        self.registry_username = self
+            .registry_username
+            .take()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        Ok(())
+    }
+}
+
+fn default_max_runners() -> u32 {
+    32
+}
+fn default_online_timeout_secs() -> u64 {
+    90
+}
+fn default_registry_secret() -> String {
+    "runner-registry-password".to_string()
 }
 
 fn default_runner_work_dir() -> PathBuf {

@@ -1,5 +1,5 @@
 //! Docker hosts: connecting to the engine the runners live on (local socket,
-//! `DOCKER_HOST`, TCP with TLS) and describing it. Connection failures are
+//! `DOCKER_HOST`, TCP with TLS, SSH) and describing it. Connection failures are
 //! turned into messages that say which socket or certificate to check.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +10,8 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::config::DockerSettings;
+
+pub mod ssh;
 
 const CONNECT_TIMEOUT_SECS: u64 = 10;
 
@@ -23,6 +25,12 @@ pub enum DockerEndpoint {
     Tcp {
         address: String,
         tls_cert_dir: Option<PathBuf>,
+    },
+    /// `ssh://[user@]host[:port]`: the system `ssh` runs
+    /// `docker system dial-stdio` on the host.
+    Ssh {
+        address: String,
+        identity: Option<PathBuf>,
     },
 }
 
@@ -53,6 +61,13 @@ impl DockerEndpoint {
                     tls_cert_dir: cert_dir,
                 })
             }
+            Some(h) if h.starts_with("ssh://") => {
+                ssh::SshTarget::parse(&h, None).map_err(DockerError::BadAddress)?;
+                Ok(DockerEndpoint::Ssh {
+                    address: h,
+                    identity: settings.ssh_identity.clone(),
+                })
+            }
             Some(h) => Err(DockerError::UnsupportedHost(h)),
         }
     }
@@ -68,6 +83,7 @@ impl DockerEndpoint {
                 address,
                 tls_cert_dir: None,
             } => format!("{address} (no TLS)"),
+            DockerEndpoint::Ssh { address, .. } => address.clone(),
         }
     }
 }
@@ -94,6 +110,16 @@ pub enum DockerError {
     Timeout { address: String },
     #[error("TLS setup for {address} failed: {detail}. The certificate directory must hold ca.pem, cert.pem and key.pem (as written by `docker context` or docker-machine)")]
     Tls { address: String, detail: String },
+    #[error("{0}")]
+    BadAddress(String),
+    #[error("the SSH server at {address} refused the key (permission denied). Add your public key to the host's ~/.ssh/authorized_keys, or choose the right private key in the Docker host settings")]
+    SshAuth { address: String },
+    #[error("the host key of {address} is unknown or does not match ~/.ssh/known_hosts ({detail}). Connect once with ssh in a terminal to check and accept its fingerprint; if the host was reinstalled, remove the old entry first (`ssh-keygen -R HOST`)")]
+    SshHostKey { address: String, detail: String },
+    #[error("ssh to {address} failed: {detail}. Check that `ssh` reaches the host without a password prompt (a key in the agent or the Docker host settings)")]
+    Ssh { address: String, detail: String },
+    #[error("ssh reached {address}, but Docker there failed: {detail}. Install the Docker CLI and engine on that host and make sure the SSH user may use its Docker socket (docker group)")]
+    SshRemoteDocker { address: String, detail: String },
     #[error("the Docker engine at {address} answered with an error: {detail}")]
     Engine { address: String, detail: String },
 }
@@ -112,6 +138,20 @@ pub struct EngineInfo {
 
 /// Connects and asks the engine who it is (ping, version, info).
 pub async fn connect(endpoint: &DockerEndpoint) -> Result<(Docker, EngineInfo), DockerError> {
+    if let DockerEndpoint::Ssh { address, identity } = endpoint {
+        if let Some(key) = identity.as_ref().filter(|k| !k.is_file()) {
+            return Err(DockerError::Ssh {
+                address: address.clone(),
+                detail: format!("the private key {} does not exist", key.display()),
+            });
+        }
+        let target =
+            ssh::SshTarget::parse(address, identity.clone()).map_err(DockerError::BadAddress)?;
+        target
+            .preflight(Duration::from_secs(CONNECT_TIMEOUT_SECS + 5))
+            .await
+            .map_err(|detail| classify_ssh(address.clone(), detail))?;
+    }
     let docker = client(endpoint)?;
     let address = endpoint.describe();
     let probe = async {
@@ -171,6 +211,8 @@ fn client(endpoint: &DockerEndpoint) -> Result<Docker, DockerError> {
                     });
                 }
             }
+            // Idempotent: an error only says a provider was installed already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let url = address.replacen("tcp://", "https://", 1);
             Docker::connect_with_ssl(
                 &url,
@@ -187,6 +229,13 @@ fn client(endpoint: &DockerEndpoint) -> Result<Docker, DockerError> {
             tls_cert_dir: None,
         } => Docker::connect_with_http(address, CONNECT_TIMEOUT_SECS, version)
             .map_err(|e| classify(endpoint, e)),
+        DockerEndpoint::Ssh { address, identity } => {
+            let target = ssh::SshTarget::parse(address, identity.clone())
+                .map_err(DockerError::BadAddress)?;
+            target
+                .client(CONNECT_TIMEOUT_SECS)
+                .map_err(|e| classify(endpoint, e))
+        }
     }
 }
 
@@ -240,6 +289,26 @@ fn classify(endpoint: &DockerEndpoint, error: bollard::errors::Error) -> DockerE
     }
 }
 
+/// What ssh (or docker on the host) said, as the message with the fix.
+fn classify_ssh(address: String, detail: String) -> DockerError {
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("docker daemon")
+        || lower.contains("docker: command not found")
+        || lower.contains("docker: not found")
+        || lower.contains("command not found")
+    {
+        DockerError::SshRemoteDocker { address, detail }
+    } else if lower.contains("permission denied") {
+        DockerError::SshAuth { address }
+    } else if lower.contains("host key verification failed")
+        || lower.contains("remote host identification has changed")
+    {
+        DockerError::SshHostKey { address, detail }
+    } else {
+        DockerError::Ssh { address, detail }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +318,7 @@ mod tests {
         let settings = DockerSettings {
             host: Some("tcp://10.0.0.5:2376".into()),
             tls_cert_dir: Some("/certs".into()),
+            ssh_identity: None,
         };
         assert_eq!(
             DockerEndpoint::resolve(&settings).unwrap(),
@@ -260,6 +330,7 @@ mod tests {
         let bad = DockerSettings {
             host: Some("ftp://x".into()),
             tls_cert_dir: None,
+            ssh_identity: None,
         };
         let err = DockerEndpoint::resolve(&bad).unwrap_err().to_string();
         assert!(err.contains("unix://PATH"), "{err}");

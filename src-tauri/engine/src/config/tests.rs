@@ -139,3 +139,50 @@ fn a_second_migration_never_overwrites_an_earlier_backup() {
     assert_eq!(std::fs::read_to_string(b1).unwrap(), first);
     assert_eq!(std::fs::read_to_string(b2).unwrap(), second);
 }
+
+#[test]
+fn runner_settings_are_checked_against_the_cap_and_the_contract() {
+    let mut runners = RunnerSettings {
+        count: 33,
+        labels: vec![" gpu ".into(), "".into()],
+        ..RunnerSettings::default()
+    };
+    let err = runners.validate().unwrap_err();
+    assert!(
+        err.contains("above this install's cap of 32") && err.contains("max_count"),
+        "{err}"
+    );
+    runners.max_count = 40;
+    runners.validate().unwrap();
+    assert_eq!(runners.labels, ["gpu"]);
+
+    runners.labels = vec!["a,b".into()];
+    assert!(runners.validate().unwrap_err().contains("on its own"));
+    runners.labels.clear();
+    runners.network_mode = "none".into();
+    assert!(runners.validate().unwrap_err().contains("bridge"));
+    runners.network_mode = "host".into();
+    runners.work_dir = "relative/work".into();
+    assert!(runners.validate().unwrap_err().contains("absolute path"));
+    runners.work_dir = "/srv/work".into();
+    runners.image = "  ".into();
+    assert!(runners
+        .validate()
+        .unwrap_err()
+        .contains("name the runner image"));
+}
+
+#[test]
+fn runner_auth_and_registry_settings_round_trip_and_default_to_no_secret_in_containers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(&dir);
+    let mut state = DesiredState::new();
+    assert_eq!(state.runners.auth, RunnerAuthMode::RegistrationToken);
+    state.runners.auth = RunnerAuthMode::PatInContainer;
+    state.runners.registry_username = Some("ci-bot".into());
+    state.docker.ssh_identity = Some("/home/me/.ssh/id_ed25519".into());
+    store.save(&state).unwrap();
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(text.contains("auth = \"pat-in-container\""), "{text}");
+    assert_eq!(store.load().unwrap().unwrap().state, state);
+}

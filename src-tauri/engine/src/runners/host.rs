@@ -14,6 +14,7 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 use super::env::EnvVar;
@@ -21,6 +22,8 @@ use super::env::EnvVar;
 pub const LABEL_INSTALL: &str = "dev.slipway.install";
 pub const LABEL_INDEX: &str = "dev.slipway.runner-index";
 pub const LABEL_ORG: &str = "dev.slipway.org";
+/// Marks the short-lived containers that remove a runner's work directory.
+pub const LABEL_CLEANUP: &str = "dev.slipway.cleanup";
 /// Where each runner keeps its registration, inside the container.
 pub const REGISTRATION_DIR: &str = "/runner-config";
 /// Long enough for a runner to finish deregistering.
@@ -30,8 +33,8 @@ pub const STOP_TIMEOUT_SECS: i64 = 30;
 pub enum RunnerError {
     #[error("the image {image} was not found in its registry. Check the name and tag (Slipway's default is the pinned myoung34/github-runner tag)")]
     ImageNotFound { image: String },
-    #[error("the registry refused to serve {image} (unauthorized). Log in to that registry or add its credentials in the runner settings")]
-    ImageUnauthorized { image: String },
+    #[error("the registry {registry} refused to serve {image}: no credentials, or wrong ones. Set the registry user and password in the Docker host step (CLI: `slipway init --registry-user NAME --registry-password-stdin`); the user needs pull access to the image")]
+    ImageUnauthorized { image: String, registry: String },
     #[error("a container named {name} exists but Slipway did not create it. Rename or remove it (`docker rm {name}`), or choose another organization name prefix")]
     NameTaken { name: String },
     #[error("the Docker engine failed to {action}: {detail}")]
@@ -54,6 +57,7 @@ pub fn container_name(org: &str, index: u32) -> String {
 pub async fn pull_image(
     docker: &Docker,
     image: &str,
+    credentials: Option<RegistryLogin>,
     report: &(dyn Fn(u64, Option<u64>) + Sync),
 ) -> Result<(), RunnerError> {
     let (name, tag) = match image.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
@@ -64,7 +68,16 @@ pub async fn pull_image(
         .from_image(name)
         .tag(tag)
         .build();
-    let mut stream = docker.create_image(Some(options), None, None);
+    let credentials = credentials.map(|login| bollard::auth::DockerCredentials {
+        username: Some(login.username),
+        password: Some(login.password.expose_secret().to_string()),
+        serveraddress: Some(match registry_of(image).as_str() {
+            "docker.io" => "https://index.docker.io/v1/".to_string(),
+            other => other.to_string(),
+        }),
+        ..Default::default()
+    });
+    let mut stream = docker.create_image(Some(options), None, credentials);
     let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
     while let Some(item) = stream.next().await {
         let info = item.map_err(|e| classify_pull(image, e))?;
@@ -90,6 +103,23 @@ pub async fn pull_image(
     Ok(())
 }
 
+/// A user name and password for the registry holding the runner image.
+pub struct RegistryLogin {
+    pub username: String,
+    pub password: SecretString,
+}
+
+/// The registry an image reference names: its first component when that
+/// looks like a host (`.`, `:` or `localhost`), Docker Hub (`docker.io`) otherwise.
+pub fn registry_of(image: &str) -> String {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first.to_string()
+        }
+        _ => "docker.io".to_string(),
+    }
+}
+
 fn classify_pull(image: &str, e: bollard::errors::Error) -> RunnerError {
     let text = e.to_string().to_lowercase();
     if text.contains("not found") || text.contains("manifest unknown") || text.contains("404") {
@@ -97,11 +127,13 @@ fn classify_pull(image: &str, e: bollard::errors::Error) -> RunnerError {
             image: image.to_string(),
         }
     } else if text.contains("unauthorized")
+        || text.contains("no basic auth credentials")
         || text.contains("authentication required")
         || text.contains("denied")
     {
         RunnerError::ImageUnauthorized {
             image: image.to_string(),
+            registry: registry_of(image),
         }
     } else {
         RunnerError::Engine {
@@ -192,10 +224,8 @@ pub async fn create_and_start(
             .await
             .map_err(engine("start a runner container"));
     }
-    std::fs::create_dir_all(&spec.work_dir).map_err(|e| RunnerError::Engine {
-        action: format!("create {}", spec.work_dir.display()),
-        detail: e.to_string(),
-    })?;
+    // The engine creates the work directory for the bind (on the Docker
+    // host, which need not be this machine).
     let work = spec.work_dir.display().to_string();
     let labels = HashMap::from([
         (LABEL_INSTALL.to_string(), spec.install_id.to_string()),
@@ -241,8 +271,14 @@ pub async fn create_and_start(
 }
 
 /// Stops (giving the runner time to finish) and removes the container, its
-/// registration volume and its work directory.
-pub async fn remove(docker: &Docker, name: &str, work_dir: &Path) -> Result<(), RunnerError> {
+/// registration volume and its work directory (`work_base/name`, removed on
+/// the Docker host by a short-lived container of `image`).
+pub async fn remove(
+    docker: &Docker,
+    name: &str,
+    work_base: &Path,
+    image: &str,
+) -> Result<(), RunnerError> {
     let stop = StopContainerOptionsBuilder::default()
         .t(STOP_TIMEOUT_SECS as i32)
         .build();
@@ -271,14 +307,76 @@ pub async fn remove(docker: &Docker, name: &str, work_dir: &Path) -> Result<(), 
         }) => {}
         Err(e) => return Err(engine("remove a runner's registration volume")(e)),
     }
-    match std::fs::remove_dir_all(work_dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(RunnerError::Engine {
-            action: format!("remove {}", work_dir.display()),
-            detail: e.to_string(),
+    remove_work_dir(docker, name, work_base, image).await
+}
+
+/// Removes `work_base/name` on the Docker host: the directory is the
+/// engine's (made by the bind, written by jobs as root), so a container that
+/// mounts the base does it, wherever the host is.
+async fn remove_work_dir(
+    docker: &Docker,
+    name: &str,
+    work_base: &Path,
+    image: &str,
+) -> Result<(), RunnerError> {
+    let janitor = format!("{name}-cleanup");
+    let base = work_base.display().to_string();
+    let failed = |detail: String| RunnerError::Engine {
+        action: format!("remove the work directory {base}/{name}"),
+        detail,
+    };
+    let force = RemoveContainerOptionsBuilder::default().force(true).build();
+    let _ = docker.remove_container(&janitor, Some(force.clone())).await;
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        entrypoint: Some(vec![
+            "rm".into(),
+            "-rf".into(),
+            format!("/slipway-work/{name}"),
+        ]),
+        cmd: Some(vec![]),
+        labels: Some(HashMap::from([(
+            LABEL_CLEANUP.to_string(),
+            name.to_string(),
+        )])),
+        network_disabled: Some(true),
+        host_config: Some(HostConfig {
+            binds: Some(vec![format!("{base}:/slipway-work")]),
+            ..Default::default()
         }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptionsBuilder::default()
+        .name(&janitor)
+        .build();
+    docker
+        .create_container(Some(options), body)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let outcome = async {
+        docker
+            .start_container(&janitor, None)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut wait = docker.wait_container(&janitor, None);
+        match wait.next().await {
+            Some(Ok(r)) if r.status_code == 0 => Ok(()),
+            Some(Ok(r)) => Err(failed(format!(
+                "rm exited with {}: {}",
+                r.status_code,
+                last_logs(docker, &janitor, 5).await.trim()
+            ))),
+            // bollard reports a non-zero exit as an error too.
+            Some(Err(e)) => Err(failed(format!(
+                "{e}: {}",
+                last_logs(docker, &janitor, 5).await.trim()
+            ))),
+            None => Err(failed("the engine ended the wait without a status".into())),
+        }
     }
+    .await;
+    let _ = docker.remove_container(&janitor, Some(force)).await;
+    outcome
 }
 
 /// The container's last log lines, for "runner N did not come online" messages.

@@ -12,20 +12,20 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
+use secrecy::SecretString;
 
 use super::env::{environment, labels, RunnerAuth, RunnerSpec};
-use super::host::{self, container_name, RunnerContainerSpec, REGISTRATION_DIR};
+use super::host::{self, container_name, RegistryLogin, RunnerContainerSpec, REGISTRATION_DIR};
 use crate::apply::{StepError, StepProgress};
-use crate::config::{DesiredState, RunnerSettings};
+use crate::config::{DesiredState, RunnerAuthMode, RunnerSettings};
 use crate::events::ProgressUnit;
 use crate::github::runners::{list, registration_token, remove, RunnerStatus};
 use crate::github::{GithubClient, GithubError};
 use crate::plan::{Action, Attributes, DesiredResource, ObservedResource, ResourceId, Step};
+use crate::secrets::Keychain;
 
 pub const KIND_RUNNER: &str = "docker.runner";
 pub const KIND_ORPHAN: &str = "github.runner";
-/// How long apply waits for GitHub to list a new runner as online.
-pub const ONLINE_TIMEOUT: Duration = Duration::from_secs(90);
 
 pub struct RunnersProvider {
     pub docker: Docker,
@@ -35,6 +35,10 @@ pub struct RunnersProvider {
     pub install_id: String,
     /// GitHub Enterprise Server's host for the image's `GITHUB_HOST`.
     pub github_host: Option<String>,
+    /// The PAT, kept only in the PAT-in-container mode.
+    pub access_token: Option<SecretString>,
+    /// Credentials for the image's registry, when a user name is set.
+    pub registry_password: Option<SecretString>,
 }
 
 impl RunnersProvider {
@@ -43,11 +47,16 @@ impl RunnersProvider {
     /// (then the Docker host is not needed at all).
     pub async fn for_state(
         state: &DesiredState,
-        token: &secrecy::SecretString,
+        keychain: &Keychain,
     ) -> Result<Option<Self>, String> {
         let Some(g) = state.github.as_ref().filter(|g| !g.organization.is_empty()) else {
             return Ok(None);
         };
+        let token = keychain
+            .get(&g.token_secret)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no GitHub token in the keychain: check a token again in the GitHub step (or run `slipway github login`)")?;
         let endpoint =
             crate::docker::DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
         let docker = match crate::docker::connect(&endpoint).await {
@@ -63,13 +72,29 @@ impl RunnersProvider {
         {
             return Ok(None);
         }
+        let registry_password = match &state.runners.registry_username {
+            Some(user) => Some(
+                keychain
+                    .get(&state.runners.registry_secret)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!(
+                        "the registry password for {user} is not in the keychain. Enter it again in the Docker host step, or run `slipway init --registry-user {user} --registry-password-stdin`"
+                    ))?,
+            ),
+            None => None,
+        };
+        let access_token =
+            (state.runners.auth == RunnerAuthMode::PatInContainer).then(|| token.clone());
         Ok(Some(Self {
             docker,
-            github: GithubClient::new(&g.api_url, token).map_err(|e| e.to_string())?,
+            github: GithubClient::new(&g.api_url, &token).map_err(|e| e.to_string())?,
             organization: g.organization.clone(),
             settings: state.runners.clone(),
             install_id: state.install_id.clone(),
             github_host: github_host_for(&g.api_url),
+            access_token,
+            registry_password,
         }))
     }
 }
@@ -87,10 +112,23 @@ pub fn github_host_for(api_url: &str) -> Option<String> {
     )
 }
 
+/// The `auth` attribute: what a runner container holds to reach GitHub.
+fn auth_attribute(pat_in_container: bool) -> String {
+    if pat_in_container {
+        "GitHub token in the container (ACCESS_TOKEN)".to_string()
+    } else {
+        "registration token only".to_string()
+    }
+}
+
 fn attrs(settings: &RunnerSettings) -> Attributes {
     Attributes::from([
         ("image".to_string(), settings.image.clone()),
         ("labels".to_string(), labels(&settings.labels).join(",")),
+        (
+            "auth".to_string(),
+            auth_attribute(settings.auth == RunnerAuthMode::PatInContainer),
+        ),
         ("state".to_string(), "running, online in GitHub".to_string()),
     ])
 }
@@ -138,6 +176,7 @@ impl RunnersProvider {
                 .find_map(|e| e.strip_prefix("LABELS="))
                 .unwrap_or_default()
                 .to_string();
+            let pat_in_container = env.iter().any(|e| e.starts_with("ACCESS_TOKEN="));
             let online = registered
                 .iter()
                 .any(|r| r.name == c.name && r.status == "online");
@@ -152,6 +191,7 @@ impl RunnersProvider {
                 attributes: Attributes::from([
                     ("image".into(), image),
                     ("labels".into(), label_list),
+                    ("auth".into(), auth_attribute(pat_in_container)),
                     ("state".into(), state),
                 ]),
                 owned: true,
@@ -216,7 +256,13 @@ impl RunnersProvider {
             return Ok(());
         }
         let label = format!("pulling {}", self.settings.image);
-        host::pull_image(&self.docker, &self.settings.image, &|done, total| {
+        let login = self
+            .settings
+            .registry_username
+            .clone()
+            .zip(self.registry_password.clone())
+            .map(|(username, password)| RegistryLogin { username, password });
+        host::pull_image(&self.docker, &self.settings.image, login, &|done, total| {
             progress.report(label.clone(), done, total, ProgressUnit::Bytes)
         })
         .await
@@ -230,9 +276,14 @@ impl RunnersProvider {
         progress: &StepProgress<'_>,
     ) -> Result<(), StepError> {
         self.ensure_image(progress).await?;
-        let token = registration_token(&self.github, &self.organization)
-            .await
-            .map_err(gh)?;
+        let auth = match &self.access_token {
+            Some(pat) => RunnerAuth::AccessToken(pat.clone()),
+            None => RunnerAuth::RegistrationToken(
+                registration_token(&self.github, &self.organization)
+                    .await
+                    .map_err(gh)?,
+            ),
+        };
         let spec = RunnerSpec {
             organization: self.organization.clone(),
             name: name.to_string(),
@@ -250,7 +301,7 @@ impl RunnersProvider {
             install_id: &self.install_id,
             organization: &self.organization,
             image: &self.settings.image,
-            env: environment(&spec, &RunnerAuth::RegistrationToken(token)),
+            env: environment(&spec, &auth),
             work_dir: spec.work_dir.clone(),
             network_mode: &self.settings.network_mode,
         };
@@ -262,6 +313,7 @@ impl RunnersProvider {
 
     async fn wait_online(&self, name: &str, progress: &StepProgress<'_>) -> Result<(), StepError> {
         let started = Instant::now();
+        let timeout = Duration::from_secs(self.settings.online_timeout_secs);
         loop {
             if self
                 .registration(name)
@@ -271,11 +323,11 @@ impl RunnersProvider {
                 progress.note(format!("{name} is online in GitHub"));
                 return Ok(());
             }
-            if started.elapsed() > ONLINE_TIMEOUT {
+            if started.elapsed() > timeout {
                 let logs = host::last_logs(&self.docker, name, 20).await;
                 return Err(StepError::new(format!(
                     "{name} did not come online in GitHub within {} s. Its last log lines:\n{logs}",
-                    ONLINE_TIMEOUT.as_secs()
+                    timeout.as_secs()
                 ))
                 .with_hint("check the container's network access to GitHub and the registration token's organization"));
             }
@@ -293,9 +345,14 @@ impl RunnersProvider {
                 .await
                 .map_err(gh)?;
         }
-        host::remove(&self.docker, name, &self.work_dir(name))
-            .await
-            .map_err(|e| StepError::new(e.to_string()))
+        host::remove(
+            &self.docker,
+            name,
+            &self.settings.work_dir,
+            &self.settings.image,
+        )
+        .await
+        .map_err(|e| StepError::new(e.to_string()))
     }
 
     /// Carries out one runner step.
@@ -323,7 +380,7 @@ impl RunnersProvider {
                 let rebuild = step
                     .changes
                     .iter()
-                    .any(|c| c.attribute == "image" || c.attribute == "labels");
+                    .any(|c| ["image", "labels", "auth"].contains(&c.attribute.as_str()));
                 if rebuild {
                     // The registration volume stays, so the runner keeps its identity.
                     let stop = bollard::query_parameters::RemoveContainerOptionsBuilder::default()

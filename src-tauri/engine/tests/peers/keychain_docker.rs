@@ -155,6 +155,7 @@ async fn doctor_names_the_socket_to_check_when_the_engine_is_unreachable() {
     let settings = DockerSettings {
         host: Some("unix:///nonexistent/docker.sock".into()),
         tls_cert_dir: None,
+        ssh_identity: None,
     };
     let report = doctor::run(
         &settings,

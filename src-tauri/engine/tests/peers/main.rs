@@ -4,6 +4,7 @@
 //! these tests fail with the reason.
 
 mod aws_moto;
+mod docker_hosts;
 mod github_fake;
 mod keychain_docker;
 mod runners_docker;

@@ -72,7 +72,7 @@ async fn runners_come_online_keep_their_registration_and_are_removed_without_a_t
     // The pull reports real progress: bytes of a 24 MiB layer, up to the total.
     let _ = docker_cli(&["rmi", "-f", &image]);
     let seen = StdMutex::new(Vec::new());
-    host::pull_image(&docker, &image, &|done, total| {
+    host::pull_image(&docker, &image, None, &|done, total| {
         seen.lock().unwrap().push((done, total))
     })
     .await
@@ -176,7 +176,7 @@ async fn runners_come_online_keep_their_registration_and_are_removed_without_a_t
         remove(&gh, "acme", r.id).await.unwrap();
     }
     for name in &names {
-        host::remove(&docker, name, &work.path().join(name))
+        host::remove(&docker, name, work.path(), &image)
             .await
             .unwrap();
         assert!(!work.path().join(name).exists());
@@ -191,9 +191,14 @@ async fn runners_come_online_keep_their_registration_and_are_removed_without_a_t
         ""
     );
 
-    let missing = host::pull_image(&docker, "127.0.0.1:5001/slipway-test/nope:1", &|_, _| {})
-        .await
-        .unwrap_err();
+    let missing = host::pull_image(
+        &docker,
+        "127.0.0.1:5001/slipway-test/nope:1",
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(missing, RunnerError::ImageNotFound { .. }),
         "{missing}"
@@ -241,6 +246,8 @@ async fn the_plan_scales_runners_repairs_drift_spares_busy_ones_and_removes_orph
         settings: state.runners.clone(),
         install_id: state.install_id.clone(),
         github_host: Some(github_url().trim_start_matches("http://").to_string()),
+        access_token: None,
+        registry_password: None,
     };
     let gh = GithubClient::new(&github_url(), &SecretString::from("ghp_plan".to_string())).unwrap();
     let plan_for = |state: &DesiredState| {
@@ -373,4 +380,110 @@ async fn the_plan_scales_runners_repairs_drift_spares_busy_ones_and_removes_orph
         fake_github("GET", "/_fake/state", &serde_json::Value::Null)["violations"],
         json!([])
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_comes_online_is_named_with_its_logs(
+) {
+    use slipway_engine::apply::apply;
+    use slipway_engine::config::{DesiredState, GithubSettings, RunnerAuthMode};
+    use slipway_engine::plan::plan;
+    use slipway_engine::runners::provider::{desired_resources, RunnersProvider};
+
+    let _fake = crate::github_fake::FAKE.lock().await;
+    fake_github(
+        "POST",
+        "/_fake/reset",
+        &json!({
+            "users": { "octo": { "id": 1 } },
+            "tokens": { "ghp_in_container": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"] } },
+            "orgs": { "acme": { "id": 100, "members": { "octo": "admin" } } }
+        }),
+    );
+    let pat = SecretString::from("ghp_in_container".to_string());
+    let work = tempfile::tempdir().unwrap();
+    let mut state = DesiredState::new();
+    state.github = Some(GithubSettings::for_organization("acme"));
+    state.runners.count = 1;
+    state.runners.image = runner_image();
+    state.runners.network_mode = "host".into();
+    state.runners.work_dir = work.path().to_path_buf();
+    state.runners.auth = RunnerAuthMode::PatInContainer;
+    state.runners.online_timeout_secs = 6;
+    let (docker, _) = connect(&DockerEndpoint::resolve(&DockerSettings::default()).unwrap())
+        .await
+        .unwrap();
+    let gh = GithubClient::new(&github_url(), &pat).unwrap();
+    let provider = |state: &DesiredState| RunnersProvider {
+        docker: docker.clone(),
+        github: GithubClient::new(&github_url(), &pat).unwrap(),
+        organization: "acme".into(),
+        settings: state.runners.clone(),
+        install_id: state.install_id.clone(),
+        github_host: Some(github_url().trim_start_matches("http://").to_string()),
+        access_token: (state.runners.auth == RunnerAuthMode::PatInContainer).then(|| pat.clone()),
+        registry_password: None,
+    };
+    let plan_for = |state: &DesiredState| {
+        let p = provider(state);
+        let desired = desired_resources(state);
+        async move {
+            let observed = p.observe().await.unwrap();
+            (plan(&desired, &observed).unwrap(), p)
+        }
+    };
+
+    // Chosen: the container holds the PAT (and registers by itself with it).
+    let (first, p) = plan_for(&state).await;
+    let create = first.changes().next().unwrap();
+    assert_eq!(
+        create.attributes["auth"], "GitHub token in the container (ACCESS_TOKEN)",
+        "the plan says the token goes into the container"
+    );
+    let report = apply(&first, &p, &|_| {}).await;
+    assert!(report.is_success(), "{:?}", report.failed);
+    let name = container_name("acme", 1);
+    let inspect = docker_cli(&["inspect", &name]);
+    assert!(
+        inspect.contains("ACCESS_TOKEN=ghp_in_container"),
+        "{inspect}"
+    );
+    assert!(!inspect.contains("RUNNER_TOKEN="), "{inspect}");
+
+    // Back to the default: the runner is rebuilt without the PAT, keeping its registration.
+    let id = list(&gh, "acme").await.unwrap()[0].id;
+    state.runners.auth = RunnerAuthMode::RegistrationToken;
+    let (back, p) = plan_for(&state).await;
+    assert!(apply(&back, &p, &|_| {}).await.is_success());
+    let inspect = docker_cli(&["inspect", &name]);
+    assert!(!inspect.contains("ghp_in_container"), "{inspect}");
+    assert_eq!(wait_online(&gh, std::slice::from_ref(&name)).await[0].id, id);
+
+    // GitHub refuses registrations: apply names the runner and shows its logs.
+    fake_github("POST", "/_fake/runners/refuse", &json!({ "refuse": true }));
+    state.runners.count = 2;
+    let (up, p) = plan_for(&state).await;
+    let report = apply(&up, &p, &|_| {}).await;
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    let message = &report.failed[0].1.message;
+    assert!(
+        message.contains("slipway-acme-2 did not come online in GitHub within 6 s"),
+        "{message}"
+    );
+    assert!(
+        message.contains("registration failed"),
+        "the container's log: {message}"
+    );
+    fake_github("POST", "/_fake/runners/refuse", &json!({ "refuse": false }));
+
+    // Teardown leaves nothing.
+    state.runners.count = 0;
+    let (down, p) = plan_for(&state).await;
+    assert!(apply(&down, &p, &|_| {}).await.is_success());
+    assert!(host::list_runners(&docker, &state.install_id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(list(&gh, "acme").await.unwrap().is_empty());
+    assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0);
 }
