@@ -491,3 +491,106 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         );
     }
 }
+
+#[test]
+fn init_checks_runner_settings_keeps_the_registry_password_in_the_keychain_and_reaches_an_ssh_host()
+{
+    let _peers = PEERS.lock().unwrap_or_else(|e| e.into_inner());
+    let keychain = slipway_engine::secrets::Keychain::default();
+    keychain
+        .delete_blocking("runner-registry-password")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("slipway.toml");
+
+    let over_cap = slipway(&["init", "--runners", "40"], dir.path());
+    assert_eq!(over_cap.status.code(), Some(2));
+    assert!(
+        text(&over_cap).contains("above this install's cap of 32"),
+        "{}",
+        text(&over_cap)
+    );
+    assert!(!config.exists(), "nothing saved");
+    let raised = slipway(
+        &["init", "--max-runners", "48", "--runners", "40"],
+        dir.path(),
+    );
+    assert!(raised.status.success(), "{}", text(&raised));
+
+    let pat = slipway(&["init", "--pat-in-container"], dir.path());
+    assert!(pat.status.success(), "{}", text(&pat));
+    assert!(
+        String::from_utf8_lossy(&pat.stderr)
+            .contains("warning: The GitHub token will be stored in every runner container"),
+        "{}",
+        text(&pat)
+    );
+    assert!(std::fs::read_to_string(&config)
+        .unwrap()
+        .contains("auth = \"pat-in-container\""));
+
+    let no_password = slipway(&["init", "--registry-user", "ci-bot"], dir.path());
+    assert_eq!(no_password.status.code(), Some(2));
+    assert!(
+        text(&no_password).contains("--registry-password-stdin"),
+        "{}",
+        text(&no_password)
+    );
+    let with_password = slipway_stdin(
+        &[
+            "init",
+            "--registry-user",
+            "ci-bot",
+            "--registry-password-stdin",
+        ],
+        dir.path(),
+        &[],
+        "registry-pass-7f3a\n",
+    );
+    assert!(with_password.status.success(), "{}", text(&with_password));
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        saved.contains("registry_username = \"ci-bot\"") && !saved.contains("registry-pass-7f3a")
+    );
+    assert_eq!(
+        secrecy::ExposeSecret::expose_secret(
+            &keychain
+                .get_blocking("runner-registry-password")
+                .unwrap()
+                .unwrap()
+        ),
+        "registry-pass-7f3a"
+    );
+    let forget = slipway(&["init", "--no-registry-login"], dir.path());
+    assert!(forget.status.success(), "{}", text(&forget));
+    assert!(keychain
+        .get_blocking("runner-registry-password")
+        .unwrap()
+        .is_none());
+
+    // The engine over SSH, as the doctor sees it.
+    let host = std::env::var("SLIPWAY_TEST_SSH_HOST").expect("set by scripts/test-all.sh");
+    let key = std::env::var("SLIPWAY_TEST_SSH_KEY").unwrap();
+    let ssh = slipway(
+        &["init", "--docker-host", &host, "--ssh-key", &key],
+        dir.path(),
+    );
+    assert!(ssh.status.success(), "{}", text(&ssh));
+    let doctor = slipway(&["doctor"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&doctor.stdout).contains("[ok  ] Docker engine: Docker "),
+        "{}",
+        text(&doctor)
+    );
+    assert!(
+        text(&doctor).contains(&format!("reachable at {host}")),
+        "{}",
+        text(&doctor)
+    );
+    let bad = slipway(
+        &["init", "--docker-host", "ssh://-oProxyCommand=touch"],
+        dir.path(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("name a host"), "{}", text(&bad));
+}

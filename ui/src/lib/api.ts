@@ -245,19 +245,29 @@ export function reportPasses(r: TokenReport): boolean {
 }
 
 export interface DockerStepData {
-  docker: { host?: string | null; tls_cert_dir?: string | null };
-  runners: { count: number; labels: string[]; image: string; work_dir: string; network_mode: string; group?: string | null };
+  docker: { host?: string | null; tls_cert_dir?: string | null; ssh_identity?: string | null };
+  runners: {
+    count: number; labels: string[]; image: string; work_dir: string; network_mode: string; group?: string | null;
+    auth: "registration-token" | "pat-in-container"; registry_username?: string | null;
+  };
   max_runners: number;
+  registry_password_saved: boolean;
+  pat_in_container_warning: string;
 }
 
 export interface DockerInput {
   host: string | null;
   tls_cert_dir: string | null;
+  ssh_identity: string | null;
   count: number;
   labels: string[];
   image: string;
   network_mode: string;
   work_dir: string;
+  pat_in_container: boolean;
+  registry_username: string | null;
+  /** Only when typed now; the backend keeps it in the keychain. */
+  registry_password: string | null;
 }
 
 export function dockerStepData(): Promise<DockerStepData> {

@@ -220,8 +220,10 @@ describe("Docker host step", () => {
       if (cmd === "docker_step_data")
         return {
           docker: { host: null, tls_cert_dir: null },
-          runners: { count: 2, labels: [], image: "myoung34/github-runner:2.329.0", work_dir: "/var/lib/slipway/work", network_mode: "bridge" },
+          runners: { count: 2, labels: [], image: "myoung34/github-runner:2.329.0", work_dir: "/var/lib/slipway/work", network_mode: "bridge", auth: "registration-token" },
           max_runners: 32,
+          registry_password_saved: false,
+          pat_in_container_warning: "The GitHub token will be stored in every runner container's environment",
         };
       if (cmd === "docker_check")
         return { id: "docker", title: "Docker engine", status: "ok", summary: "Docker 20.10 reachable at unix:///var/run/docker.sock", details: [{ label: "Runner image", value: "myoung34/github-runner:2.329.0 is not pulled yet (apply pulls it)" }], fix: null };
@@ -238,7 +240,45 @@ describe("Docker host step", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Save and review the plan" }));
     await tick();
     const saved = calls.find((c) => c.cmd === "save_docker_settings")!.args.input;
-    expect(saved).toMatchObject({ count: 4, labels: ["gpu", "large"], network_mode: "bridge", host: null });
+    expect(saved).toMatchObject({ count: 4, labels: ["gpu", "large"], network_mode: "bridge", host: null, pat_in_container: false, registry_username: null });
     expect(wizard.current).toBe("review");
+  });
+
+  it("asks for an SSH key on ssh:// hosts, keeps the registry password apart, and warns before the token goes into containers", async () => {
+    const calls: { cmd: string; args: any }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "docker_step_data")
+        return {
+          docker: { host: null, tls_cert_dir: null },
+          runners: { count: 1, labels: [], image: "registry.example/ci/runner:2", work_dir: "/var/lib/slipway/work", network_mode: "bridge", auth: "registration-token" },
+          max_runners: 32,
+          registry_password_saved: false,
+          pat_in_container_warning: "anyone who can run `docker inspect` on the Docker host can read it",
+        };
+      if (cmd === "save_docker_settings") return null;
+      throw new Error(cmd);
+    });
+    render(DockerStep);
+    const hostField = await screen.findByLabelText("Host");
+    expect(screen.queryByLabelText("SSH private key")).toBeNull();
+    await fireEvent.input(hostField, { target: { value: "ssh://ci@build-1:2222" } });
+    await fireEvent.input(await screen.findByLabelText("SSH private key"), { target: { value: "/home/me/.ssh/ci" } });
+    expect(screen.queryByLabelText("TLS certificates")).toBeNull();
+
+    await fireEvent.input(screen.getByLabelText(/Registry user/), { target: { value: "ci-bot" } });
+    await fireEvent.input(await screen.findByLabelText("Registry password"), { target: { value: "s3cret" } });
+
+    expect(screen.queryByRole("alert")).toBeNull();
+    await fireEvent.click(screen.getByLabelText(/Put my GitHub token in each runner container/));
+    expect((await screen.findByRole("alert")).textContent).toContain("docker inspect");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Save and review the plan" }));
+    await tick();
+    const saved = calls.find((c) => c.cmd === "save_docker_settings")!.args.input;
+    expect(saved).toMatchObject({
+      host: "ssh://ci@build-1:2222", ssh_identity: "/home/me/.ssh/ci", tls_cert_dir: null,
+      registry_username: "ci-bot", registry_password: "s3cret", pat_in_container: true,
+    });
   });
 });

@@ -457,7 +457,10 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
     assert!(apply(&back, &p, &|_| {}).await.is_success());
     let inspect = docker_cli(&["inspect", &name]);
     assert!(!inspect.contains("ghp_in_container"), "{inspect}");
-    assert_eq!(wait_online(&gh, std::slice::from_ref(&name)).await[0].id, id);
+    assert_eq!(
+        wait_online(&gh, std::slice::from_ref(&name)).await[0].id,
+        id
+    );
 
     // GitHub refuses registrations: apply names the runner and shows its logs.
     fake_github("POST", "/_fake/runners/refuse", &json!({ "refuse": true }));
