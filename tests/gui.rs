@@ -366,6 +366,31 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         .click()
         .await
         .unwrap();
+    // An ssh:// host asks for its key; choosing the PAT in the containers
+    // shows what that exposes. Both are undone before going on.
+    type_into(&client, "#docker-host", "ssh://ci@build-1.example:2222").await;
+    client
+        .wait()
+        .for_element(Locator::Css("#docker-ssh-key"))
+        .await
+        .unwrap();
+    click(&client, "#pat-in-container").await;
+    wait_for_text(&client, "#pat-warning", "docker inspect").await;
+    client
+        .execute(
+            "document.getElementById('pat-warning').scrollIntoView({ block: 'end' })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "docker-options").await;
+    click(&client, "#pat-in-container").await;
+    let host = client.find(Locator::Css("#docker-host")).await.unwrap();
+    // Ctrl+A, Backspace: real key presses, so the page sees the input events.
+    host.send_keys("\u{E009}a\u{E000}\u{E003}").await.unwrap();
+    assert!(client.find(Locator::Css("#pat-warning")).await.is_err());
+    assert!(client.find(Locator::Css("#docker-ssh-key")).await.is_err());
+
     click(&client, "#docker-check").await;
     wait_for_text(&client, "#docker-result", "Runner image").await;
     screenshot(&client, "docker").await;
