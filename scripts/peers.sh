@@ -51,6 +51,20 @@ start_dockerd() {
   wait_for dockerd 60 docker version
 }
 
+# Runner containers of the tests' organization "acme" left by an aborted
+# run (labelled by Slipway, org acme) would make the next run's plans see
+# foreign containers; they are removed with their registration volumes.
+# Nothing of any other organization is touched.
+remove_leftover_test_runners() {
+  local ids
+  ids=$(docker ps -aq --filter label=dev.slipway.org=acme)
+  [ -z "$ids" ] && return 0
+  peer_log "removing runner containers left by an earlier test run: $(echo $ids | wc -w)"
+  # shellcheck disable=SC2086
+  docker rm -f -v $ids >/dev/null
+  docker volume ls -q --filter name=slipway-acme- | xargs -r docker volume rm -f >/dev/null
+}
+
 start_moto() {
   start_bg moto "$PEER_WORK/moto.log" "$PEER_WORK/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
   wait_for "moto server" 30 curl -sf "http://127.0.0.1:$MOTO_PORT/moto-api/"

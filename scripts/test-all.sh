@@ -16,6 +16,7 @@ source scripts/peers.sh
 trap stop_peers EXIT
 phase "start peers"
 start_dockerd
+remove_leftover_test_runners
 start_moto
 start_registry
 start_auth_registry

@@ -13,7 +13,7 @@ use slipway_engine::events::ProgressEvent;
 use slipway_engine::github::provider::GithubProvider;
 use slipway_engine::github::GithubClient;
 use slipway_engine::plan::Plan;
-use slipway_engine::providers::Providers;
+use slipway_engine::providers::{teardown_state, Providers};
 use slipway_engine::runners::provider::RunnersProvider;
 use slipway_engine::secrets::{Keychain, KEYCHAIN_SERVICE};
 use tauri::ipc::Channel;
@@ -225,7 +225,7 @@ pub async fn save_aws_settings(
     Ok(())
 }
 
-async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String> {
+pub(crate) async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String> {
     let desired = load_state()?;
     let settings = desired
         .aws
@@ -269,14 +269,32 @@ async fn provider(state: &AppState) -> Result<(DesiredState, Providers), String>
     Ok((desired, providers))
 }
 
-/// Observes the world and computes the plan; keeps it for apply.
+/// A request to plan the removal of everything Slipway made.
+#[derive(Deserialize)]
+pub struct TeardownRequest {
+    /// Also delete the ECR repositories and their images.
+    delete_repositories: bool,
+}
+
+/// Observes the world and computes the plan (towards the settings, or
+/// towards nothing for a teardown); keeps it for apply.
 #[tauri::command]
-pub async fn plan_changes(state: State<'_, AppState>) -> Result<Plan, String> {
+pub async fn plan_changes(
+    teardown: Option<TeardownRequest>,
+    state: State<'_, AppState>,
+) -> Result<Plan, String> {
     let (desired, p) = provider(&state).await?;
-    let plan = p
-        .plan(&desired, &AwsPlanOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (target, options) = match teardown {
+        Some(t) => (
+            teardown_state(&desired),
+            AwsPlanOptions {
+                delete_repositories: t.delete_repositories,
+                ..AwsPlanOptions::default()
+            },
+        ),
+        None => (desired, AwsPlanOptions::default()),
+    };
+    let plan = p.plan(&target, &options).await.map_err(|e| e.to_string())?;
     *state.plan.lock().await = Some(plan.clone());
     Ok(plan)
 }

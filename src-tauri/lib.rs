@@ -6,6 +6,7 @@ mod commands;
 mod docker_commands;
 mod github_commands;
 mod state;
+mod status_commands;
 
 pub fn run() {
     tauri::Builder::default()
@@ -28,6 +29,8 @@ pub fn run() {
             docker_commands::save_docker_settings,
             commands::plan_changes,
             commands::apply_changes,
+            status_commands::status_report,
+            status_commands::rotate_push_key,
         ])
         .run(tauri::generate_context!())
         .expect("the Slipway window could not start");

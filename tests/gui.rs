@@ -131,21 +131,16 @@ async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
     )
     .await;
 
-    // Steps without a backend yet are shown, disabled and labelled.
+    // Every step is listed and usable, the Status window last.
     let steps = client.find_all(Locator::Css("nav button")).await.unwrap();
-    assert_eq!(steps.len(), 8);
-    let mut enabled = Vec::new();
+    let mut ids = Vec::new();
     for step in &steps {
-        let id = step.attr("data-step").await.unwrap().unwrap();
-        if step.is_enabled().await.unwrap() {
-            enabled.push(id);
-        } else {
-            assert!(step.text().await.unwrap().contains("Not built yet"), "{id}");
-        }
+        assert!(step.is_enabled().await.unwrap());
+        ids.push(step.attr("data-step").await.unwrap().unwrap());
     }
     assert_eq!(
-        enabled,
-        ["doctor", "github", "repos", "aws", "docker", "review", "apply"]
+        ids,
+        ["doctor", "github", "repos", "aws", "docker", "review", "apply", "status"]
     );
 
     // Rerunning the checks works from the window too; the list counts its runs.
@@ -433,7 +428,6 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         "{runner_row}"
     );
     screenshot(&client, "apply").await;
-    client.close().await.unwrap();
 
     // The world, read back through the SDK: the user exists under /slipway/.
     let creds = AdminCredentials::Keys {
@@ -455,14 +449,25 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         !saved.contains("gui-typed-admin-secret"),
         "the typed secret is not in the config"
     );
-    let keys = session
-        .iam
-        .list_access_keys()
-        .user_name("slipway-ecr-pusher")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(keys.access_key_metadata().len(), 1);
+    assert!(
+        !saved.contains("ghp_gui_token"),
+        "the token is not in the config"
+    );
+    let key_ids = |session: slipway_engine::aws::session::AwsSession| async move {
+        session
+            .iam
+            .list_access_keys()
+            .user_name("slipway-ecr-pusher")
+            .send()
+            .await
+            .unwrap()
+            .access_key_metadata()
+            .iter()
+            .map(|k| k.access_key_id().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let first_keys = key_ids(session.clone()).await;
+    assert_eq!(first_keys.len(), 1);
 
     // And GitHub, read back from the fake: the workflow builds the chosen Dockerfile.
     let github = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
@@ -481,15 +486,128 @@ async fn the_aws_step_signs_in_reviews_the_plan_and_applies_it_against_moto() {
         github["orgs"]["acme"]["runners"][0]["name"],
         "slipway-acme-1"
     );
-    // The app has no teardown yet: remove the runner so later tests start clean.
-    let _ = std::process::Command::new("docker")
-        .args(["rm", "-f", "slipway-acme-1"])
-        .output();
-    let _ = std::process::Command::new("docker")
-        .args(["volume", "rm", "-f", "slipway-acme-1-registration"])
-        .output();
-    assert!(
-        !saved.contains("ghp_gui_token"),
-        "the token is not in the config"
+
+    // The runner container holds no long-lived secret: not the GitHub token,
+    // not the ECR push key (read from the keychain), not the typed admin key.
+    let docker_inspect = |name: &str| {
+        let out = std::process::Command::new("docker")
+            .args(["inspect", name])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (_, inspect) = docker_inspect("slipway-acme-1");
+    let push_key = slipway_engine::secrets::Keychain::default()
+        .get("aws-ecr-push-key")
+        .await
+        .unwrap()
+        .expect("the push key is in the keychain");
+    let push_secret: serde_json::Value =
+        serde_json::from_str(secrecy::ExposeSecret::expose_secret(&push_key)).unwrap();
+    let push_secret = push_secret["secret_access_key"].as_str().unwrap();
+    assert!(inspect.contains("RUNNER_TOKEN="), "{inspect}");
+    for secret in ["ghp_gui_token", push_secret, "gui-typed-admin-secret"] {
+        assert!(!inspect.contains(secret), "a secret is in docker inspect");
+    }
+
+    // A build ran and pushed an image: the Status window shows both, with the
+    // runner on both sides and every credential healthy.
+    fake_github(
+        "POST",
+        "/_fake/runs",
+        &serde_json::json!({ "repo": "acme/api", "run": { "branch": "main", "status": "completed", "conclusion": "success" } }),
     );
+    session
+        .ecr
+        .put_image()
+        .repository_name("slipway/api/main")
+        .image_tag("sha-1234567")
+        .image_manifest(MANIFEST)
+        .send()
+        .await
+        .unwrap();
+    click(&client, "#to-status").await;
+    wait_for_text(&client, "tr[data-runner=slipway-acme-1]", "online").await;
+    wait_for_text(&client, "tr[data-runner=slipway-acme-1]", "running").await;
+    wait_for_text(&client, "tr[data-repo=api]", "success").await;
+    wait_for_text(&client, "tr[data-ecr='slipway/api/main']", "sha-1234567").await;
+    for check in ["github", "aws-push", "docker"] {
+        wait_for_attr(
+            &client,
+            &format!("#credentials li[data-check={check}] .badge"),
+            "data-status",
+            "ok",
+        )
+        .await;
+    }
+    screenshot(&client, "status").await;
+
+    // Rotation from the Status window: one key, a new one, in the keychain
+    // and in the repository's secret.
+    click(&client, "#rotate-key").await;
+    wait_for_text(&client, "#rotation-result", "Rotated").await;
+    let second_keys = key_ids(session.clone()).await;
+    assert_eq!(second_keys.len(), 1);
+    assert_ne!(second_keys, first_keys);
+    let github = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
+    assert_eq!(
+        github["repos"]["acme/api"]["variables"]["SLIPWAY_AWS_ACCESS_KEY_ID"]["value"],
+        second_keys[0].as_str()
+    );
+
+    // Teardown from the Status window, reviewed first: nothing of Slipway's
+    // is left on the Docker host, in GitHub or in IAM; the ECR repository
+    // (and its image) is kept, as the user did not ask to delete it.
+    click(&client, "#teardown").await;
+    click(&client, "#review-teardown").await;
+    wait_for_text(&client, "#teardown-note", "are kept").await;
+    wait_for_text(&client, "#plan", "docker.runner/slipway-acme-1").await;
+    let deletes = client
+        .find_all(Locator::Css("#plan li[data-action=delete]"))
+        .await
+        .unwrap();
+    assert!(deletes.len() >= 7, "{} deletions", deletes.len());
+    assert!(client
+        .find_all(Locator::Css("#plan li[data-action=create]"))
+        .await
+        .unwrap()
+        .is_empty());
+    screenshot(&client, "teardown").await;
+    click(&client, "#apply-plan").await;
+    wait_for_text(&client, "#apply-result", "Done:").await;
+    client.close().await.unwrap();
+
+    assert!(
+        !docker_inspect("slipway-acme-1").0,
+        "the runner container is gone"
+    );
+    let github = fake_github("GET", "/_fake/state", &serde_json::Value::Null);
+    assert_eq!(github["orgs"]["acme"]["runners"], serde_json::json!([]));
+    let api = &github["repos"]["acme/api"];
+    assert!(api["branches"]["main"]["files"]
+        .get(".github/workflows/slipway-ecr.yml")
+        .is_none());
+    assert_eq!(api["secrets"], serde_json::json!({}));
+    assert_eq!(github["violations"], serde_json::json!([]));
+    assert!(session
+        .iam
+        .get_user()
+        .user_name("slipway-ecr-pusher")
+        .send()
+        .await
+        .is_err());
+    let images = session
+        .ecr
+        .describe_images()
+        .repository_name("slipway/api/main")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(images.image_details().len(), 1);
 }
+
+/// A small but valid image manifest for ECR's PutImage (moto stores it).
+const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7023,"digest":"sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":32654,"digest":"sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f"}]}"#;

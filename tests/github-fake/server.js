@@ -69,6 +69,7 @@ function reset(fixture = {}) {
       protected: new Set(repo.protected ?? []),
       branches: { [branch]: { sha: sha1(full + branch), files } },
       pulls: [],
+      runs: [],
       secrets: {},
       variables: {},
     };
@@ -100,6 +101,13 @@ app.use(express.json({ limit: "5mb" }));
 app.post("/_fake/reset", (req, res) => {
   reset(req.body ?? {});
   res.json({ ok: true });
+});
+app.post("/_fake/runs", (req, res) => {
+  const r = state.repos[req.body.repo];
+  if (!r) return res.status(404).json({ message: "no such repository" });
+  const run = { ...req.body.run, id: state.nextId++, created_at: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
+  r.runs.push(run);
+  res.json(run);
 });
 app.post("/_fake/throttle", (req, res) => {
   state.throttle = { status: req.body.status ?? 429, retryAfter: req.body.retry_after, reset: req.body.reset_in, count: req.body.count ?? 1 };
@@ -432,8 +440,21 @@ app.delete("/repos/:owner/:repo/actions/variables/:name", (req, res) => {
   res.status(204).end();
 });
 
+// Runs are added by tests (/_fake/runs), newest first as GitHub lists them.
+function runView(full, run) {
+  return sample("#/components/schemas/workflow-run", {
+    id: run.id, name: run.name ?? "Build and push to ECR", head_branch: run.branch ?? "main",
+    status: run.status ?? "completed", conclusion: run.conclusion ?? null, event: run.event ?? "push",
+    path: run.path ?? ".github/workflows/slipway-ecr.yml", created_at: run.created_at, updated_at: run.created_at,
+    html_url: `https://github.com/${full}/actions/runs/${run.id}`,
+  });
+}
 app.get("/repos/:owner/:repo/actions/runs", (req, res) => {
-  if (repoOf(req, res)) res.json({ total_count: 0, workflow_runs: [] });
+  const r = repoOf(req, res);
+  if (!r) return;
+  const full = `${req.params.owner}/${req.params.repo}`;
+  const runs = page(req, res, [...r.runs].reverse().map((run) => runView(full, run)));
+  res.json({ total_count: r.runs.length, workflow_runs: runs });
 });
 
 // ---- organization self-hosted runners ---------------------------------------

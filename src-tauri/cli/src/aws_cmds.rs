@@ -9,11 +9,11 @@ use clap::Args;
 use slipway_engine::apply::apply as run_plan;
 use slipway_engine::aws::session::{connect, AdminCredentials};
 use slipway_engine::aws::{AwsPlanOptions, AwsProvider};
-use slipway_engine::config::{AwsAuthMode, DesiredState};
+use slipway_engine::config::DesiredState;
 use slipway_engine::github::provider::GithubProvider;
 use slipway_engine::github::GithubClient;
 use slipway_engine::plan::{Plan, ResourceId};
-use slipway_engine::providers::Providers;
+use slipway_engine::providers::{teardown_state, Providers, RotationOutcome};
 use slipway_engine::runners::provider::RunnersProvider;
 use slipway_engine::secrets::Keychain;
 
@@ -197,15 +197,14 @@ pub async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
 
 pub async fn teardown(args: TeardownArgs) -> Result<ExitCode, String> {
     let (state, p) = provider(&args.admin).await?;
-    let mut empty = state.clone();
-    empty.aws = None;
-    empty.github = None;
-    empty.runners.count = 0;
     let options = AwsPlanOptions {
         delete_repositories: args.delete_repositories,
         adopt: BTreeSet::new(),
     };
-    let plan = p.plan(&empty, &options).await.map_err(|e| e.to_string())?;
+    let plan = p
+        .plan(&teardown_state(&state), &options)
+        .await
+        .map_err(|e| e.to_string())?;
     if !args.delete_repositories {
         println!("ECR repositories and their images are kept (pass --delete-repositories to delete them).");
     }
@@ -214,45 +213,24 @@ pub async fn teardown(args: TeardownArgs) -> Result<ExitCode, String> {
 
 pub async fn rotate(args: AdminArgs) -> Result<ExitCode, String> {
     let (state, p) = provider(&args).await?;
-    if state.aws.as_ref().map(|a| a.auth) != Some(AwsAuthMode::AccessKey) {
-        return Err("the push identity is an OIDC role: it has no key to rotate".into());
-    }
-    if p.github.is_none() {
-        let new = p.aws.rotate_key().await.map_err(|e| e.to_string())?;
-        println!("rotated: the keychain now holds access key {new}; the previous key is deleted");
-        return Ok(ExitCode::SUCCESS);
-    }
-    // New key → keychain → repository secrets → only then is the old key deleted.
-    let (new, old) = p.aws.begin_rotation().await.map_err(|e| e.to_string())?;
-    println!("new access key {new} is in the keychain; handing it to the repositories…");
-    let kept = "The old key is kept, so builds keep working, until every repository holds the new one. Fix the cause and run `slipway apply`.";
-    let plan = match p.plan(&state, &AwsPlanOptions::default()).await {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("error: {e}\n{kept}");
-            return Ok(ExitCode::from(1));
-        }
-    };
-    let github_only = Plan {
-        steps: plan
-            .steps
-            .into_iter()
-            .filter(|s| s.resource.kind.starts_with("github."))
-            .collect(),
-    };
     let printer = EventPrinter::new();
     let sink = |e| printer.print(e);
-    let report = run_plan(&github_only, &p, &sink).await;
-    if !report.is_success() {
-        eprintln!("{kept}");
-        return Ok(ExitCode::from(1));
-    }
-    if let Some(old) = old {
-        p.aws
-            .finish_rotation(&old)
-            .await
-            .map_err(|e| e.to_string())?;
-        println!("rotated: the repositories and the keychain hold {new}; the previous key {old} is deleted");
+    match p.rotate_push_key(&state, &sink).await? {
+        RotationOutcome::Rotated {
+            new,
+            old: Some(old),
+        } => {
+            println!("rotated: the repositories and the keychain hold {new}; the previous key {old} is deleted");
+        }
+        RotationOutcome::Rotated { new, old: None } => {
+            println!(
+                "rotated: the keychain now holds access key {new}; the previous key is deleted"
+            );
+        }
+        RotationOutcome::OldKeyKept { new, reason } => {
+            eprintln!("error: {reason}\nThe new key {new} is in the keychain. The old key is kept, so builds keep working, until every repository holds the new one. Fix the cause and run `slipway apply`.");
+            return Ok(ExitCode::from(1));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 mod aws_cmds;
 mod github_cmds;
 mod render;
+mod status_cmd;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,12 @@ enum Command {
     /// Check a GitHub token, or check it and keep it in the keychain.
     #[command(subcommand)]
     Github(GithubCommand),
+    /// Runners, recent workflow runs, images and credential health.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what apply would change, without changing anything.
     Plan(aws_cmds::PlanArgs),
     /// Show the plan, then carry it out.
@@ -152,6 +159,7 @@ async fn main() -> ExitCode {
         Command::Init(args) => init_command(*args),
         Command::Github(GithubCommand::Check(args)) => github_cmds::check(args, false).await,
         Command::Github(GithubCommand::Login(args)) => github_cmds::check(args, true).await,
+        Command::Status { json } => status_cmd::status(json).await,
         Command::Plan(args) => aws_cmds::plan(args).await,
         Command::Apply(args) => aws_cmds::apply(args).await,
         Command::Rotate(args) => aws_cmds::rotate(args).await,

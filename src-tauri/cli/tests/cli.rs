@@ -379,6 +379,67 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
     let again = slipway_with(&["plan"], dir.path(), &env);
     assert!(text(&again).contains("No changes"), "{}", text(&again));
 
+    // `slipway status` with only what a user has day to day (no admin
+    // credentials): runners on both sides, runs, images via the push key.
+    fake_github(
+        "POST",
+        "/_fake/runs",
+        &serde_json::json!({ "repo": "acme/api", "run": { "branch": "main", "status": "in_progress" } }),
+    );
+    let status = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args(["status", "--json"])
+        .env("SLIPWAY_CONFIG_DIR", dir.path())
+        .env("AWS_ENDPOINT_URL", moto.as_str())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", text(&status));
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let runners = report["runners"]["items"].as_array().unwrap();
+    assert_eq!(runners.len(), 2, "{report}");
+    assert!(runners
+        .iter()
+        .all(|r| r["container"] == "running" && r["github"] == "online"));
+    assert_eq!(report["workflow_runs"]["items"][0]["repository"], "api");
+    assert_eq!(
+        report["workflow_runs"]["items"][0]["runs"][0]["status"],
+        "in_progress"
+    );
+    assert_eq!(
+        report["workflow_runs"]["items"][1]["runs"],
+        serde_json::json!([])
+    );
+    let images = report["images"]["items"].as_array().unwrap();
+    assert_eq!(
+        images
+            .iter()
+            .map(|i| i["repository"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["slipway/api/main", "slipway/web/main"]
+    );
+    assert!(images
+        .iter()
+        .all(|i| i["exists"] == true && i["images"] == 0));
+    let credential = |id: &str| {
+        report["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {report}"))["status"]
+            .clone()
+    };
+    assert_eq!(credential("github"), "ok");
+    assert_eq!(credential("aws-push"), "ok");
+    assert!(!String::from_utf8_lossy(&status.stdout).contains(&secret));
+    let shown = text(&slipway_with(&["status"], dir.path(), &env));
+    assert!(
+        shown.contains("Runners (acme)") && shown.contains("slipway-acme-2"),
+        "{shown}"
+    );
+
     // Rotation: the repositories get the new key before the old one is deleted.
     let rotated = slipway_with(&["rotate"], dir.path(), &env);
     let shown = text(&rotated);

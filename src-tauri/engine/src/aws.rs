@@ -8,6 +8,7 @@
 //! adopts it by id.
 
 pub mod errors;
+pub mod images;
 pub mod keys;
 pub mod lifecycle;
 pub mod naming;
@@ -207,6 +208,22 @@ pub fn desired_resources(
         });
     }
     Ok(out)
+}
+
+/// The ECR repository names the desired state builds into (names that break
+/// ECR's rules are left out here; the plan reports them).
+pub fn ecr_repository_names(state: &DesiredState) -> Vec<String> {
+    let Some(aws) = &state.aws else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = repositories_and_branches(state)
+        .into_iter()
+        .filter_map(|(repo, branch)| {
+            naming::repository_name(&aws.repository_prefix, repo, branch).ok()
+        })
+        .collect();
+    names.dedup();
+    names
 }
 
 fn repositories_and_branches(state: &DesiredState) -> Vec<(&str, &str)> {

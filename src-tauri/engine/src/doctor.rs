@@ -40,7 +40,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(
+    pub(crate) fn new(
         id: &'static str,
         title: &'static str,
         status: Status,
@@ -56,7 +56,7 @@ impl Check {
         }
     }
 
-    fn detail(mut self, label: &str, value: impl Into<String>) -> Self {
+    pub(crate) fn detail(mut self, label: &str, value: impl Into<String>) -> Self {
         self.details.push(Detail {
             label: label.to_string(),
             value: value.into(),
@@ -64,7 +64,7 @@ impl Check {
         self
     }
 
-    fn fix(mut self, fix: impl Into<String>) -> Self {
+    pub(crate) fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
     }

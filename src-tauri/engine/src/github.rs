@@ -11,6 +11,7 @@ mod errors;
 pub mod provider;
 pub mod repos;
 pub mod runners;
+pub mod runs;
 pub mod secrets;
 pub mod token;
 

@@ -15,4 +15,5 @@ pub mod plan;
 pub mod providers;
 pub mod runners;
 pub mod secrets;
+pub mod status;
 pub mod workflow;

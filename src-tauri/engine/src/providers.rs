@@ -4,9 +4,12 @@
 
 use thiserror::Error;
 
-use crate::apply::{StepError, StepProgress, StepRunner};
+use serde::Serialize;
+
+use crate::apply::{apply, StepError, StepProgress, StepRunner};
 use crate::aws::{AwsPlanError, AwsPlanOptions, AwsProvider};
-use crate::config::DesiredState;
+use crate::config::{AwsAuthMode, DesiredState};
+use crate::events::EventSink;
 use crate::github::provider::{self, AwsFacts, GithubProvider};
 use crate::github::GithubError;
 use crate::plan::{plan_adopting, Plan, PlanError, Step};
@@ -111,5 +114,71 @@ impl StepRunner for Providers {
         } else {
             self.aws.run(step, progress).await
         }
+    }
+}
+
+/// How a push-key rotation ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RotationOutcome {
+    /// The keychain and every repository hold `new`; `old` is deleted.
+    Rotated { new: String, old: Option<String> },
+    /// `new` is in the keychain but a repository could not take it, so the
+    /// old key is kept and builds keep working; apply again to finish.
+    OldKeyKept { new: String, reason: String },
+}
+
+/// The desired state with nothing in it: what teardown plans towards.
+/// ECR repositories are kept by the plan unless `delete_repositories`.
+pub fn teardown_state(state: &DesiredState) -> DesiredState {
+    let mut empty = state.clone();
+    empty.aws = None;
+    empty.github = None;
+    empty.runners.count = 0;
+    empty
+}
+
+impl Providers {
+    /// Rotates the ECR push key: new key → keychain → every repository's
+    /// secrets (GitHub steps of the plan) → only then is the old key deleted.
+    pub async fn rotate_push_key(
+        &self,
+        state: &DesiredState,
+        sink: &dyn EventSink,
+    ) -> Result<RotationOutcome, String> {
+        if state.aws.as_ref().map(|a| a.auth) != Some(AwsAuthMode::AccessKey) {
+            return Err("the push identity is an OIDC role: it has no key to rotate".into());
+        }
+        if self.github.is_none() {
+            let new = self.aws.rotate_key().await.map_err(|e| e.to_string())?;
+            return Ok(RotationOutcome::Rotated { new, old: None });
+        }
+        let (new, old) = self.aws.begin_rotation().await.map_err(|e| e.to_string())?;
+        let kept = |reason: String| RotationOutcome::OldKeyKept {
+            new: new.clone(),
+            reason,
+        };
+        let plan = match self.plan(state, &AwsPlanOptions::default()).await {
+            Ok(plan) => plan,
+            Err(e) => return Ok(kept(e.to_string())),
+        };
+        let github_only = Plan {
+            steps: plan
+                .steps
+                .into_iter()
+                .filter(|s| s.resource.kind.starts_with("github."))
+                .collect(),
+        };
+        let report = apply(&github_only, self, sink).await;
+        if let Some((id, error)) = report.failed.first() {
+            return Ok(kept(format!("{id}: {}", error.message)));
+        }
+        if let Some(old) = &old {
+            self.aws
+                .finish_rotation(old)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(RotationOutcome::Rotated { new, old })
     }
 }

@@ -151,8 +151,9 @@ export function saveAwsSettings(input: {
   return invoke<void>("save_aws_settings", { input });
 }
 
-export function planChanges(): Promise<Plan> {
-  return invoke<Plan>("plan_changes");
+/** The plan towards the settings, or towards nothing when tearing down. */
+export function planChanges(teardown: { delete_repositories: boolean } | null = null): Promise<Plan> {
+  return invoke<Plan>("plan_changes", { teardown });
 }
 
 export function applyChanges(onEvent: (e: ProgressEvent) => void): Promise<ApplyReport> {
@@ -280,4 +281,57 @@ export function dockerCheck(input: DockerInput): Promise<Check> {
 
 export function saveDockerSettings(input: DockerInput): Promise<void> {
   return invoke<void>("save_docker_settings", { input });
+}
+
+export type Section<T> = { state: "ready"; items: T } | { state: "unavailable"; reason: string };
+
+export interface RunnerRow {
+  name: string;
+  container: "running" | "stopped" | "missing";
+  github: string;
+  busy: boolean;
+  wanted: boolean;
+}
+
+export interface RunSummary {
+  id: number;
+  branch: string | null;
+  status: string | null;
+  conclusion: string | null;
+  event: string;
+  created_at: string;
+  html_url: string;
+  path: string;
+}
+
+export interface RepositoryImages {
+  repository: string;
+  exists: boolean;
+  images: number;
+  latest_tags: string[];
+  latest_pushed_at: string | null;
+  total_bytes: number;
+}
+
+export interface StatusReport {
+  organization: string | null;
+  aws_auth: AuthMode | null;
+  runners: Section<RunnerRow[]>;
+  workflow_runs: Section<{ repository: string; runs: RunSummary[] }[]>;
+  images: Section<RepositoryImages[]>;
+  credentials: Check[];
+}
+
+export function statusReport(): Promise<StatusReport> {
+  return invoke<StatusReport>("status_report");
+}
+
+export type RotationOutcome =
+  | { outcome: "rotated"; new: string; old: string | null }
+  | { outcome: "old_key_kept"; new: string; reason: string };
+
+export function rotatePushKey(onEvent: (e: ProgressEvent) => void): Promise<RotationOutcome> {
+  const channel = new Channel<ProgressEvent>();
+  channel.onmessage = onEvent;
+  return invoke<RotationOutcome>("rotate_push_key", { onEvent: channel });
 }
