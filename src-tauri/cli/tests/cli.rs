@@ -655,3 +655,25 @@ fn init_checks_runner_settings_keeps_the_registry_password_in_the_keychain_and_r
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("name a host"), "{}", text(&bad));
 }
+
+#[test]
+fn doctor_says_to_join_the_docker_group_when_the_socket_is_not_the_users() {
+    // The engine's socket is root:docker 0660; an ordinary user (nobody) is
+    // refused by the kernel, exactly as a user outside the docker group is.
+    let out = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_slipway"))
+        .arg("doctor")
+        .env("SLIPWAY_CONFIG_DIR", "/tmp/slipway-test-nobody-config")
+        .env("HOME", "/tmp")
+        .env("DOCKER_HOST", "unix:///var/run/docker.sock")
+        .output()
+        .expect("setpriv runs (the tests run as root)");
+    let shown = text(&out);
+    assert!(
+        shown.contains("[FAIL] Docker engine")
+            && shown.contains("permission denied on /var/run/docker.sock")
+            && shown.contains("sudo usermod -aG docker"),
+        "{shown}"
+    );
+}
