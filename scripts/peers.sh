@@ -58,10 +58,11 @@ start_dockerd() {
 remove_leftover_test_runners() {
   local ids
   ids=$(docker ps -aq --filter label=dev.slipway.org=acme)
-  [ -z "$ids" ] && return 0
-  peer_log "removing runner containers left by an earlier test run: $(echo $ids | wc -w)"
-  # shellcheck disable=SC2086
-  docker rm -f -v $ids >/dev/null
+  if [ -n "$ids" ]; then
+    peer_log "removing runner containers left by an earlier test run: $(echo $ids | wc -w)"
+    # shellcheck disable=SC2086
+    docker rm -f -v $ids >/dev/null
+  fi
   docker volume ls -q --filter name=slipway-acme- | xargs -r docker volume rm -f >/dev/null
 }
 

@@ -281,9 +281,15 @@ pub struct TeardownRequest {
 #[tauri::command]
 pub async fn plan_changes(
     teardown: Option<TeardownRequest>,
+    remove_stray_runners: Option<bool>,
     state: State<'_, AppState>,
 ) -> Result<Plan, String> {
-    let (desired, p) = provider(&state).await?;
+    let (desired, mut p) = provider(&state).await?;
+    let remove_strays = remove_stray_runners.unwrap_or(false);
+    if let Some(r) = p.runners.as_mut() {
+        r.remove_strays = remove_strays;
+    }
+    *state.remove_strays.lock().await = remove_strays;
     let (target, options) = match teardown {
         Some(t) => (
             teardown_state(&desired),
@@ -311,7 +317,10 @@ pub async fn apply_changes(
         .await
         .clone()
         .ok_or("review the plan first")?;
-    let (_, p) = provider(&state).await?;
+    let (_, mut p) = provider(&state).await?;
+    if let Some(r) = p.runners.as_mut() {
+        r.remove_strays = *state.remove_strays.lock().await;
+    }
     let sink = |event: ProgressEvent| {
         let _ = on_event.send(event);
     };

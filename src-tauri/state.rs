@@ -1,6 +1,7 @@
 //! What the desktop app remembers while it runs: the admin's AWS session
 //! (typed keys live here in memory only), a GitHub token being checked (in
-//! memory until it passes and the user keeps it), and the plan under review.
+//! memory until it passes and the user keeps it), and the plan under review
+//! (with how it was asked for).
 
 use secrecy::SecretString;
 use slipway_engine::aws::AwsSession;
@@ -12,4 +13,7 @@ pub struct AppState {
     pub aws: Mutex<Option<AwsSession>>,
     pub plan: Mutex<Option<Plan>>,
     pub github_token: Mutex<Option<SecretString>>,
+    /// The plan under review removes other installs' runners (asked for in
+    /// the Status window); apply must observe them the same way.
+    pub remove_strays: Mutex<bool>,
 }

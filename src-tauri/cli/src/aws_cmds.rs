@@ -39,6 +39,10 @@ pub struct PlanArgs {
     /// Also list resources that are already as desired.
     #[arg(long, short)]
     verbose: bool,
+    /// Remove runner containers another Slipway install left for this
+    /// organization on the Docker host (the plan lists them as strays).
+    #[arg(long)]
+    remove_stray_runners: bool,
 }
 
 #[derive(Args)]
@@ -141,7 +145,10 @@ async fn make_plan(args: &PlanArgs, state: &DesiredState, p: &Providers) -> Resu
 }
 
 pub async fn plan(args: PlanArgs) -> Result<ExitCode, String> {
-    let (state, p) = provider(&args.admin).await?;
+    let (state, mut p) = provider(&args.admin).await?;
+    if let Some(r) = p.runners.as_mut() {
+        r.remove_strays = args.remove_stray_runners;
+    }
     let plan = make_plan(&args, &state, &p).await?;
     print!("{}", plan_text(&plan, args.verbose));
     Ok(ExitCode::SUCCESS)
@@ -190,7 +197,10 @@ async fn execute(plan: &Plan, p: &Providers, yes: bool) -> Result<ExitCode, Stri
 }
 
 pub async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
-    let (state, p) = provider(&args.plan.admin).await?;
+    let (state, mut p) = provider(&args.plan.admin).await?;
+    if let Some(r) = p.runners.as_mut() {
+        r.remove_strays = args.plan.remove_stray_runners;
+    }
     let plan = make_plan(&args.plan, &state, &p).await?;
     execute(&plan, &p, args.yes).await
 }

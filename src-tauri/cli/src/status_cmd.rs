@@ -67,7 +67,9 @@ fn render(r: &StatusReport) -> String {
             row.container,
             row.github,
             if row.busy { " busy" } else { "" },
-            if row.wanted {
+            if row.stray {
+                " (another Slipway install's: `slipway apply --remove-stray-runners` removes it)"
+            } else if row.wanted {
                 ""
             } else {
                 " (not wanted: apply removes it)"

@@ -95,7 +95,13 @@ impl Providers {
 impl StepRunner for Providers {
     async fn run(&self, step: &Step, progress: &StepProgress<'_>) -> Result<(), StepError> {
         let kind = step.resource.kind.as_str();
-        if kind == runners::KIND_RUNNER || kind == runners::KIND_ORPHAN {
+        if [
+            runners::KIND_RUNNER,
+            runners::KIND_ORPHAN,
+            runners::KIND_STRAY,
+        ]
+        .contains(&kind)
+        {
             return match &self.runners {
                 Some(r) => r.run_step(step, progress).await,
                 None => Err(StepError::new(

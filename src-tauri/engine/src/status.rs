@@ -15,7 +15,7 @@ use crate::github::runners::{list as list_registrations, RunnerStatus};
 use crate::github::runs::{recent_runs, RunSummary};
 use crate::github::token::check_token;
 use crate::github::GithubClient;
-use crate::runners::host::{container_name, list_runners, RunnerContainer};
+use crate::runners::host::{container_name, list_runners, list_strays, RunnerContainer};
 use crate::secrets::Keychain;
 
 /// A section's rows, or why there are none.
@@ -46,6 +46,9 @@ pub struct RunnerRow {
     pub busy: bool,
     /// The configuration asks for this runner (false: left over, apply removes it).
     pub wanted: bool,
+    /// Made by another Slipway install for this organization: removed only
+    /// when asked (`--remove-stray-runners`, or the Status window's button).
+    pub stray: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +75,7 @@ pub fn runner_rows(
     org: &str,
     wanted: u32,
     containers: &[RunnerContainer],
+    strays: &[RunnerContainer],
     registered: &[RunnerStatus],
 ) -> Vec<RunnerRow> {
     let prefix = format!("slipway-{}-", org.to_ascii_lowercase());
@@ -85,7 +89,7 @@ pub fn runner_rows(
             names.push((index, name.to_string()));
         }
     };
-    containers.iter().for_each(|c| add(&c.name));
+    containers.iter().chain(strays).for_each(|c| add(&c.name));
     registered
         .iter()
         .filter(|r| r.name.starts_with(&prefix))
@@ -94,7 +98,8 @@ pub fn runner_rows(
     names
         .into_iter()
         .map(|(index, name)| {
-            let container = containers.iter().find(|c| c.name == name);
+            let stray = strays.iter().find(|c| c.name == name);
+            let container = containers.iter().find(|c| c.name == name).or(stray);
             let registration = registered.iter().find(|r| r.name == name);
             RunnerRow {
                 container: match container {
@@ -107,7 +112,8 @@ pub fn runner_rows(
                     .map(|r| r.status.clone())
                     .unwrap_or_else(|| "not registered".to_string()),
                 busy: registration.is_some_and(|r| r.busy),
-                wanted: index >= 1 && index <= wanted,
+                wanted: stray.is_none() && index >= 1 && index <= wanted,
+                stray: stray.is_some(),
                 name,
             }
         })
@@ -235,16 +241,21 @@ async fn runners_section(
         .await
         .map_err(|e| e.to_string())?;
     let endpoint = DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
-    let containers = match docker_connect(&endpoint).await {
-        Ok((docker, _)) => list_runners(&docker, &state.install_id)
-            .await
-            .map_err(|e| e.to_string())?,
+    let docker = match docker_connect(&endpoint).await {
+        Ok((docker, _)) => docker,
         Err(e) => return Err(format!("the Docker host: {e}")),
     };
+    let containers = list_runners(&docker, &state.install_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let strays = list_strays(&docker, org, &state.install_id)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(runner_rows(
         org,
         state.runners.count,
         &containers,
+        &strays,
         &registered,
     ))
 }
@@ -407,26 +418,60 @@ mod tests {
                 running: false,
             },
         ];
+        let strays = vec![RunnerContainer {
+            name: "slipway-acme-4".into(),
+            index: 4,
+            running: true,
+        }];
         let registered = vec![
             registration("slipway-acme-1", "online", true),
             registration("slipway-acme-10", "offline", false),
             registration("laptop", "online", false),
         ];
-        let rows = runner_rows("Acme", 2, &containers, &registered);
-        let view: Vec<(String, String, String, bool, bool)> = rows
+        let rows = runner_rows("Acme", 2, &containers, &strays, &registered);
+        let view: Vec<(String, String, String, bool, bool, bool)> = rows
             .into_iter()
-            .map(|r| (r.name, r.container, r.github, r.busy, r.wanted))
+            .map(|r| (r.name, r.container, r.github, r.busy, r.wanted, r.stray))
             .collect();
-        let row = |n: &str, c: &str, g: &str, busy, wanted| {
-            (n.to_string(), c.to_string(), g.to_string(), busy, wanted)
+        let row = |n: &str, c: &str, g: &str, busy, wanted, stray| {
+            (
+                n.to_string(),
+                c.to_string(),
+                g.to_string(),
+                busy,
+                wanted,
+                stray,
+            )
         };
         assert_eq!(
             view,
             [
-                row("slipway-acme-1", "running", "online", true, true),
-                row("slipway-acme-2", "missing", "not registered", false, true),
-                row("slipway-acme-3", "stopped", "not registered", false, false),
-                row("slipway-acme-10", "missing", "offline", false, false),
+                row("slipway-acme-1", "running", "online", true, true, false),
+                row(
+                    "slipway-acme-2",
+                    "missing",
+                    "not registered",
+                    false,
+                    true,
+                    false
+                ),
+                row(
+                    "slipway-acme-3",
+                    "stopped",
+                    "not registered",
+                    false,
+                    false,
+                    false
+                ),
+                row(
+                    "slipway-acme-4",
+                    "running",
+                    "not registered",
+                    false,
+                    false,
+                    true
+                ),
+                row("slipway-acme-10", "missing", "offline", false, false, false),
             ]
         );
     }

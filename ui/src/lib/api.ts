@@ -152,8 +152,11 @@ export function saveAwsSettings(input: {
 }
 
 /** The plan towards the settings, or towards nothing when tearing down. */
-export function planChanges(teardown: { delete_repositories: boolean } | null = null): Promise<Plan> {
-  return invoke<Plan>("plan_changes", { teardown });
+export function planChanges(
+  teardown: { delete_repositories: boolean } | null = null,
+  removeStrayRunners = false,
+): Promise<Plan> {
+  return invoke<Plan>("plan_changes", { teardown, removeStrayRunners });
 }
 
 export function applyChanges(onEvent: (e: ProgressEvent) => void): Promise<ApplyReport> {
@@ -291,6 +294,7 @@ export interface RunnerRow {
   github: string;
   busy: boolean;
   wanted: boolean;
+  stray: boolean;
 }
 
 export interface RunSummary {

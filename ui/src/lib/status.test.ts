@@ -15,8 +15,8 @@ const report: StatusReport = {
   runners: {
     state: "ready",
     items: [
-      { name: "slipway-acme-1", container: "running", github: "online", busy: true, wanted: true },
-      { name: "slipway-acme-2", container: "stopped", github: "offline", busy: false, wanted: true },
+      { name: "slipway-acme-1", container: "running", github: "online", busy: true, wanted: true, stray: false },
+      { name: "slipway-acme-2", container: "stopped", github: "offline", busy: false, wanted: true, stray: false },
     ],
   },
   workflow_runs: {
@@ -37,6 +37,7 @@ afterEach(() => {
   cleanup();
   clearMocks();
   wizard.teardown = null;
+  wizard.removeStrays = false;
 });
 
 describe("Status window", () => {
@@ -62,6 +63,33 @@ describe("Status window", () => {
     expect(screen.getByText("AWS refuses access key AKIA1")).toBeTruthy();
     expect(screen.getByText("Rotate the key")).toBeTruthy();
     expect(screen.getByRole("button", { name: "Rotate the push key" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Review their removal" })).toBeNull();
+  });
+
+  it("points out another install's runners and plans their removal only when asked", async () => {
+    const calls: { cmd: string; args: any }[] = [];
+    const withStray: StatusReport = {
+      ...report,
+      runners: {
+        state: "ready",
+        items: [{ name: "slipway-acme-3", container: "running", github: "online", busy: false, wanted: false, stray: true }],
+      },
+    };
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "status_report") return withStray;
+      if (cmd === "plan_changes") return { steps: [{ resource: { kind: "docker.stray_runner", name: "slipway-acme-3" }, action: "delete", reason: "no longer in the desired state", changes: [] }] };
+      throw new Error(cmd);
+    });
+    render(StatusStep);
+    const row = (await screen.findByText("slipway-acme-3")).closest("tr")!;
+    expect(row.textContent).toContain("made by another Slipway install");
+    await fireEvent.click(screen.getByRole("button", { name: "Review their removal" }));
+    expect(wizard.current).toBe("review");
+    cleanup();
+    render(ReviewStep);
+    await screen.findByText("docker.stray_runner/slipway-acme-3");
+    expect(calls.find((c) => c.cmd === "plan_changes")!.args).toMatchObject({ teardown: null, removeStrayRunners: true });
   });
 
   it("offers no rotation in OIDC mode and sends a teardown to the review with the user's choice", async () => {

@@ -8,6 +8,7 @@ export const wizard = $state({
   identity: null as CallerIdentity | null,
   startApply: false,
   teardown: null as { delete_repositories: boolean } | null,
+  removeStrays: false,
 });
 
 export function go(step: string) {

@@ -156,10 +156,47 @@ pub async fn list_runners(
     docker: &Docker,
     install_id: &str,
 ) -> Result<Vec<RunnerContainer>, RunnerError> {
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![format!("{LABEL_INSTALL}={install_id}")],
-    )]);
+    list_labelled(docker, &format!("{LABEL_INSTALL}={install_id}")).await
+}
+
+/// Runner containers that another Slipway install made for `org` on this
+/// host (Slipway's labels, a different install id): strays for this one.
+pub async fn list_strays(
+    docker: &Docker,
+    org: &str,
+    install_id: &str,
+) -> Result<Vec<RunnerContainer>, RunnerError> {
+    let mut out = Vec::new();
+    for c in list_labelled(docker, &format!("{LABEL_ORG}={org}")).await? {
+        let inspect = docker
+            .inspect_container(&c.name, None)
+            .await
+            .map_err(engine("inspect a runner container"))?;
+        let install = inspect
+            .config
+            .and_then(|c| c.labels)
+            .and_then(|l| l.get(LABEL_INSTALL).cloned())
+            .unwrap_or_default();
+        if install != install_id {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The runner's work directory as bound into its container (`P:P`, ending
+/// in the container's name), for removing another install's runner.
+pub async fn work_dir_of(docker: &Docker, name: &str) -> Option<PathBuf> {
+    let inspect = docker.inspect_container(name, None).await.ok()?;
+    inspect.host_config?.binds?.iter().find_map(|b| {
+        let (host, rest) = b.split_once(':')?;
+        let inside = rest.split(':').next()?;
+        (host == inside && Path::new(host).file_name()? == name).then(|| PathBuf::from(host))
+    })
+}
+
+async fn list_labelled(docker: &Docker, label: &str) -> Result<Vec<RunnerContainer>, RunnerError> {
+    let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&filters)
@@ -200,6 +237,28 @@ pub struct RunnerContainerSpec<'a> {
 
 fn volume_name(container: &str) -> String {
     format!("{container}-registration")
+}
+
+/// Removes the registration volume of a runner that has no container, so a
+/// registration GitHub no longer knows (a crash, a lost config) is not
+/// reused forever: the runner then registers afresh.
+pub async fn forget_registration(docker: &Docker, name: &str) -> Result<(), RunnerError> {
+    if docker.inspect_container(name, None).await.is_ok() {
+        return Ok(());
+    }
+    match docker
+        .remove_volume(
+            &volume_name(name),
+            Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
+        )
+        .await
+    {
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
+        Err(e) => Err(engine("remove a stale registration volume")(e)),
+    }
 }
 
 /// Creates and starts the container; a foreign container of that name is refused.
@@ -279,6 +338,15 @@ pub async fn remove(
     work_base: &Path,
     image: &str,
 ) -> Result<(), RunnerError> {
+    // The cleanup container runs the runner's own image, which is on the
+    // host for sure while the runner exists; `image` otherwise.
+    let own_image = docker
+        .inspect_container(name, None)
+        .await
+        .ok()
+        .and_then(|c| c.config)
+        .and_then(|c| c.image);
+    let image = own_image.as_deref().unwrap_or(image);
     let stop = StopContainerOptionsBuilder::default()
         .t(STOP_TIMEOUT_SECS as i32)
         .build();

@@ -6,7 +6,9 @@
 //! an update; scaling down deregisters from GitHub before removing the
 //! container and never removes a busy runner. GitHub registrations with this
 //! organization's runner prefix and no container (`github.runner/...`) are
-//! orphans and are removed.
+//! orphans and are removed. Runner containers that another Slipway install
+//! made for the same organization on this host (`docker.stray_runner/...`)
+//! are reported, and removed only when asked (`remove_strays`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,6 +28,7 @@ use crate::secrets::Keychain;
 
 pub const KIND_RUNNER: &str = "docker.runner";
 pub const KIND_ORPHAN: &str = "github.runner";
+pub const KIND_STRAY: &str = "docker.stray_runner";
 
 pub struct RunnersProvider {
     pub docker: Docker,
@@ -39,6 +42,8 @@ pub struct RunnersProvider {
     pub access_token: Option<SecretString>,
     /// Credentials for the image's registry, when a user name is set.
     pub registry_password: Option<SecretString>,
+    /// Remove runner containers another install left for this organization.
+    pub remove_strays: bool,
 }
 
 impl RunnersProvider {
@@ -95,6 +100,7 @@ impl RunnersProvider {
             github_host: github_host_for(&g.api_url),
             access_token,
             registry_password,
+            remove_strays: false,
         }))
     }
 }
@@ -197,10 +203,31 @@ impl RunnersProvider {
                 owned: true,
             });
         }
+        // Another install's runners for this organization: reported, and
+        // removed (before any runner of ours takes a name) only when asked.
+        let strays = host::list_strays(&self.docker, &self.organization, &self.install_id)
+            .await
+            .map_err(|e| StepError::new(e.to_string()))?;
+        for c in &strays {
+            out.push(ObservedResource {
+                id: ResourceId::new(KIND_STRAY, &c.name),
+                depends_on: vec![],
+                attributes: Attributes::from([(
+                    "state".into(),
+                    format!(
+                        "left by another Slipway install ({})",
+                        if c.running { "running" } else { "stopped" }
+                    ),
+                )]),
+                owned: self.remove_strays,
+            });
+        }
         // Names the plan wants that a foreign container holds: refused by the plan.
         for i in 1..=self.settings.count {
             let name = container_name(&self.organization, i);
-            if containers.iter().any(|c| c.name == name) {
+            if containers.iter().any(|c| c.name == name)
+                || (self.remove_strays && strays.iter().any(|c| c.name == name))
+            {
                 continue;
             }
             if self.docker.inspect_container(&name, None).await.is_ok() {
@@ -276,6 +303,11 @@ impl RunnersProvider {
         progress: &StepProgress<'_>,
     ) -> Result<(), StepError> {
         self.ensure_image(progress).await?;
+        if self.registration(name).await?.is_none() {
+            host::forget_registration(&self.docker, name)
+                .await
+                .map_err(|e| StepError::new(e.to_string()))?;
+        }
         let auth = match &self.access_token {
             Some(pat) => RunnerAuth::AccessToken(pat.clone()),
             None => RunnerAuth::RegistrationToken(
@@ -391,6 +423,28 @@ impl RunnersProvider {
                 self.create(name, index, progress).await
             }
             (KIND_RUNNER, Action::Delete) => self.delete(name).await,
+            (KIND_STRAY, Action::Delete) => {
+                let work = host::work_dir_of(&self.docker, name).await;
+                if let Some(r) = self.registration(name).await? {
+                    if r.busy {
+                        return Err(StepError::new(format!(
+                            "{name} (another install's runner) is running a job, so it is not removed now"
+                        ))
+                        .with_hint("apply again when the job has finished"));
+                    }
+                    remove(&self.github, &self.organization, r.id)
+                        .await
+                        .map_err(gh)?;
+                }
+                let base = work
+                    .as_ref()
+                    .and_then(|w| w.parent())
+                    .unwrap_or(&self.settings.work_dir)
+                    .to_path_buf();
+                host::remove(&self.docker, name, &base, &self.settings.image)
+                    .await
+                    .map_err(|e| StepError::new(e.to_string()))
+            }
             (KIND_ORPHAN, Action::Delete) => match self.registration(name).await? {
                 Some(r) => remove(&self.github, &self.organization, r.id)
                     .await

@@ -248,6 +248,7 @@ async fn the_plan_scales_runners_repairs_drift_spares_busy_ones_and_removes_orph
         github_host: Some(github_url().trim_start_matches("http://").to_string()),
         access_token: None,
         registry_password: None,
+        remove_strays: false,
     };
     let gh = GithubClient::new(&github_url(), &SecretString::from("ghp_plan".to_string())).unwrap();
     let plan_for = |state: &DesiredState| {
@@ -423,6 +424,7 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
         github_host: Some(github_url().trim_start_matches("http://").to_string()),
         access_token: (state.runners.auth == RunnerAuthMode::PatInContainer).then(|| pat.clone()),
         registry_password: None,
+        remove_strays: false,
     };
     let plan_for = |state: &DesiredState| {
         let p = provider(state);
@@ -432,6 +434,25 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
             (plan(&desired, &observed).unwrap(), p)
         }
     };
+
+    // A registration volume left by a crash, holding a registration GitHub
+    // no longer knows: the new runner must register afresh, not reuse it.
+    let stale = Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            "-v",
+            "slipway-acme-1-registration:/runner-config",
+            "--entrypoint",
+            "/bin/busybox",
+            &runner_image(),
+            "sh",
+            "-c",
+            "echo 999999 > /runner-config/.runner",
+        ])
+        .output()
+        .unwrap();
+    assert!(stale.status.success(), "{stale:?}");
 
     // Chosen: the container holds the PAT (and registers by itself with it).
     let (first, p) = plan_for(&state).await;
@@ -489,4 +510,125 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
         .is_empty());
     assert!(list(&gh, "acme").await.unwrap().is_empty());
     assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_installs_runners_are_reported_and_removed_only_when_asked() {
+    use slipway_engine::apply::apply;
+    use slipway_engine::config::{DesiredState, GithubSettings};
+    use slipway_engine::plan::{plan, PlanError};
+    use slipway_engine::runners::provider::{desired_resources, RunnersProvider};
+
+    let _fake = crate::github_fake::FAKE.lock().await;
+    fake_github(
+        "POST",
+        "/_fake/reset",
+        &json!({
+            "users": { "octo": { "id": 1 } },
+            "tokens": { "ghp_strays": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"] } },
+            "orgs": { "acme": { "id": 100, "members": { "octo": "admin" } } }
+        }),
+    );
+    let pat = SecretString::from("ghp_strays".to_string());
+    let gh = GithubClient::new(&github_url(), &pat).unwrap();
+    let (docker, _) = connect(&DockerEndpoint::resolve(&DockerSettings::default()).unwrap())
+        .await
+        .unwrap();
+    let state_for = |work: &std::path::Path, count: u32| {
+        let mut state = DesiredState::new();
+        state.github = Some(GithubSettings::for_organization("acme"));
+        state.runners.count = count;
+        state.runners.image = runner_image();
+        state.runners.network_mode = "host".into();
+        state.runners.work_dir = work.to_path_buf();
+        state
+    };
+    let provider = |state: &DesiredState, remove_strays: bool| RunnersProvider {
+        docker: docker.clone(),
+        github: GithubClient::new(&github_url(), &pat).unwrap(),
+        organization: "acme".into(),
+        settings: state.runners.clone(),
+        install_id: state.install_id.clone(),
+        github_host: Some(github_url().trim_start_matches("http://").to_string()),
+        access_token: None,
+        registry_password: None,
+        remove_strays,
+    };
+    let plan_for = |state: &DesiredState, remove_strays: bool| {
+        let p = provider(state, remove_strays);
+        let desired = desired_resources(state);
+        async move {
+            let observed = p.observe().await.unwrap();
+            (plan(&desired, &observed), p)
+        }
+    };
+
+    // Another install (a lost config, a second machine) runs two runners.
+    let their_work = tempfile::tempdir().unwrap();
+    let theirs = state_for(their_work.path(), 2);
+    let (their_plan, p) = plan_for(&theirs, false).await;
+    assert!(apply(&their_plan.unwrap(), &p, &|_| {}).await.is_success());
+    wait_online(&gh, &[container_name("acme", 1), container_name("acme", 2)]).await;
+
+    // Ours wants one runner: its name is taken, so the plan refuses, and the
+    // two strays are reported.
+    let our_work = tempfile::tempdir().unwrap();
+    let ours = state_for(our_work.path(), 1);
+    let (refused, _) = plan_for(&ours, false).await;
+    assert!(
+        matches!(refused, Err(PlanError::NotOwned(ref id)) if id.to_string() == "docker.runner/slipway-acme-1"),
+        "{refused:?}"
+    );
+    let observed = provider(&ours, false).observe().await.unwrap();
+    let strays: Vec<String> = observed
+        .iter()
+        .filter(|o| o.id.kind == "docker.stray_runner")
+        .map(|o| format!("{} {}", o.id.name, o.owned))
+        .collect();
+    assert_eq!(strays, ["slipway-acme-1 false", "slipway-acme-2 false"]);
+
+    // Asked to remove them: they go first (deregistered, work directories
+    // gone), then ours is created under the freed name.
+    let (cleanup, p) = plan_for(&ours, true).await;
+    let cleanup = cleanup.unwrap();
+    let mut steps: Vec<String> = cleanup
+        .changes()
+        .map(|s| format!("{:?} {}", s.action, s.resource))
+        .collect();
+    assert_eq!(steps.pop().unwrap(), "Create docker.runner/slipway-acme-1");
+    steps.sort();
+    assert_eq!(
+        steps,
+        [
+            "Delete docker.stray_runner/slipway-acme-1",
+            "Delete docker.stray_runner/slipway-acme-2"
+        ]
+    );
+    let report = apply(&cleanup, &p, &|_| {}).await;
+    assert!(report.is_success(), "{:?}", report.failed);
+    assert!(host::list_runners(&docker, &theirs.install_id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(std::fs::read_dir(their_work.path()).unwrap().count(), 0);
+    let online = wait_online(&gh, &[container_name("acme", 1)]).await;
+    assert_eq!(online.len(), 1, "the strays' registrations are gone");
+    assert_eq!(
+        host::list_runners(&docker, &ours.install_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Teardown of ours leaves nothing.
+    let mut empty = ours.clone();
+    empty.runners.count = 0;
+    let (down, p) = plan_for(&empty, false).await;
+    assert!(apply(&down.unwrap(), &p, &|_| {}).await.is_success());
+    assert!(list(&gh, "acme").await.unwrap().is_empty());
+    assert!(host::list_runners(&docker, &ours.install_id)
+        .await
+        .unwrap()
+        .is_empty());
 }
