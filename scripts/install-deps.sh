@@ -22,7 +22,7 @@ app_packages=(build-essential pkg-config libssl-dev libdbus-1-dev libwebkit2gtk-
   libayatana-appindicator3-dev librsvg2-dev gnome-keyring dbus-x11)
 test_packages=(xvfb xauth webkit2gtk-driver imagemagick docker.io docker-registry keyutils
   busybox-static python3-venv fonts-dejavu-core openssh-server openssh-client stunnel4 apache2-utils
-  openssl)
+  openssl gh)
 
 packages=("${app_packages[@]}")
 [ "$mode" = test ] && packages+=("${test_packages[@]}")

@@ -97,17 +97,17 @@ pub async fn github_check(
     request: CheckRequest,
     state: State<'_, AppState>,
 ) -> Result<TokenReport, String> {
+    let api_url = api_url_of(request.api_url.clone());
     let token = match request.token {
         TokenSource::Typed { token } => SecretString::from(token.trim().to_string()),
-        TokenSource::Gh => import_from_gh().await.map_err(|e| e.to_string())?,
+        TokenSource::Gh => import_from_gh(&api_url).await.map_err(|e| e.to_string())?,
         TokenSource::Current => current_token(&state).await?,
     };
     let org = request.organization.trim();
     if org.is_empty() {
         return Err("enter the GitHub organization the runners will serve".into());
     }
-    let client =
-        GithubClient::new(&api_url_of(request.api_url), &token).map_err(|e| e.to_string())?;
+    let client = GithubClient::new(&api_url, &token).map_err(|e| e.to_string())?;
     let report = check_token(&client, org).await.map_err(|e| e.to_string())?;
     *state.github_token.lock().await = Some(token);
     Ok(report)

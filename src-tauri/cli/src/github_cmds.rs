@@ -29,9 +29,9 @@ pub struct TokenArgs {
     api_url: Option<String>,
 }
 
-async fn read_token(args: &TokenArgs) -> Result<SecretString, String> {
+async fn read_token(args: &TokenArgs, api_url: &str) -> Result<SecretString, String> {
     if args.from_gh {
-        return import_from_gh().await.map_err(|e| e.to_string());
+        return import_from_gh(api_url).await.map_err(|e| e.to_string());
     }
     if !args.token_stdin {
         return Err(
@@ -108,7 +108,7 @@ pub async fn check(args: TokenArgs, store: bool) -> Result<ExitCode, String> {
         .clone()
         .or_else(|| state.github.as_ref().map(|g| g.api_url.clone()))
         .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-    let token = read_token(&args).await?;
+    let token = read_token(&args, &api_url).await?;
     let client = GithubClient::new(&api_url, &token).map_err(|e| e.to_string())?;
     let report = check_token(&client, &org)
         .await

@@ -677,3 +677,69 @@ fn doctor_says_to_join_the_docker_group_when_the_socket_is_not_the_users() {
         "{shown}"
     );
 }
+
+#[test]
+fn the_token_can_come_from_the_github_cli_for_the_apis_host() {
+    let _turn = PEERS.lock().unwrap_or_else(|e| e.into_inner());
+    fake_github(
+        "POST",
+        "/_fake/reset",
+        &serde_json::json!({
+            "users": { "octo": { "id": 1 } },
+            "tokens": { "ghp_from_gh": { "login": "octo", "scopes": ["repo", "workflow", "admin:org"] } },
+            "orgs": { "acme": { "id": 100, "members": { "octo": "admin" } } }
+        }),
+    );
+    let api = github_url();
+    let host = api.trim_start_matches("http://");
+    let gh_config = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let check = |gh_dir: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_slipway"))
+            .args([
+                "github",
+                "check",
+                "--org",
+                "acme",
+                "--from-gh",
+                "--api-url",
+                &api,
+            ])
+            .env("SLIPWAY_CONFIG_DIR", dir.path())
+            .env("GH_CONFIG_DIR", gh_dir)
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_ENTERPRISE_TOKEN")
+            .output()
+            .unwrap()
+    };
+
+    // gh has no login for this host: say how to make one.
+    let none = check(gh_config.path());
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+    assert!(
+        text(&none).contains(&format!(
+            "gh holds no token for {host}: run `gh auth login --hostname {host}`"
+        )),
+        "{}",
+        text(&none)
+    );
+
+    // Logged in there (gh's own hosts file): the token is checked and passes.
+    std::fs::write(
+        gh_config.path().join("hosts.yml"),
+        format!("{host}:\n    oauth_token: ghp_from_gh\n    user: octo\n    git_protocol: https\n"),
+    )
+    .unwrap();
+    let passed = check(gh_config.path());
+    assert!(passed.status.success(), "{}", text(&passed));
+    assert!(
+        text(&passed).contains("[ok  ] Create and update workflow files"),
+        "{}",
+        text(&passed)
+    );
+    assert!(
+        !text(&passed).contains("ghp_from_gh"),
+        "the token is never printed"
+    );
+}

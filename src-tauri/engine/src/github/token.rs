@@ -298,23 +298,38 @@ pub async fn accept_token(
         .map_err(|e| GithubError::Token(e.to_string()))
 }
 
-/// The token the GitHub CLI holds (`gh auth token`), if any.
-pub async fn import_from_gh() -> Result<SecretString, GithubError> {
+/// The host `gh` keys its login by for an API URL: `github.com` for
+/// api.github.com, the server's host (and port) for GitHub Enterprise Server.
+pub fn gh_hostname(api_url: &str) -> String {
+    let rest = api_url.split("://").nth(1).unwrap_or(api_url);
+    let host = rest.split('/').next().unwrap_or(rest);
+    if host == "api.github.com" {
+        "github.com".to_string()
+    } else {
+        host.to_string()
+    }
+}
+
+/// The token the GitHub CLI holds for the API's host (`gh auth token
+/// --hostname HOST`; `GH_TOKEN` and gh's own config apply). Read from gh's
+/// standard output, never passed as an argument.
+pub async fn import_from_gh(api_url: &str) -> Result<SecretString, GithubError> {
+    let host = gh_hostname(api_url);
     let out = tokio::process::Command::new("gh")
-        .args(["auth", "token"])
+        .args(["auth", "token", "--hostname", &host])
         .stdin(std::process::Stdio::null())
         .output()
         .await
         .map_err(|e| {
             GithubError::Token(format!(
-                "cannot run gh ({e}); install it or paste a token instead"
+                "cannot run gh ({e}); install the GitHub CLI or paste a token instead"
             ))
         })?;
     let token = SecretString::from(String::from_utf8_lossy(&out.stdout).trim().to_string());
     if !out.status.success() || token.expose_secret().is_empty() {
-        return Err(GithubError::Token(
-            "gh holds no token: run `gh auth login`, or paste a token instead".into(),
-        ));
+        return Err(GithubError::Token(format!(
+            "gh holds no token for {host}: run `gh auth login --hostname {host}`, or paste a token instead"
+        )));
     }
     Ok(token)
 }
@@ -322,6 +337,16 @@ pub async fn import_from_gh() -> Result<SecretString, GithubError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gh_is_asked_for_the_apis_host() {
+        assert_eq!(gh_hostname("https://api.github.com"), "github.com");
+        assert_eq!(
+            gh_hostname("https://ghe.corp.example/api/v3"),
+            "ghe.corp.example"
+        );
+        assert_eq!(gh_hostname("http://127.0.0.1:5002"), "127.0.0.1:5002");
+    }
 
     #[test]
     fn token_page_links_preselect_the_scopes_for_github_and_enterprise_server() {
