@@ -66,6 +66,12 @@ pub fn plan_text(plan: &Plan, verbose: bool) -> String {
             ));
         }
     }
+    let holding = slipway_engine::runners::provider::runners_holding_token(plan);
+    if holding > 0 {
+        out.push_str(&format!(
+            "warning: {holding} runner container(s) will hold your GitHub token (ACCESS_TOKEN), as chosen with --pat-in-container: anyone who can run `docker inspect` on the Docker host, including jobs on these runners, can read it\n"
+        ));
+    }
     if plan.is_noop() {
         out.push_str("No changes: everything is as desired.\n");
     } else {

@@ -105,6 +105,8 @@ export interface PlanStep {
   action: Action;
   reason: string;
   changes: { attribute: string; from: string | null; to: string | null; diff?: string }[];
+  /** The desired attributes (empty for a deletion). */
+  attributes?: Record<string, string>;
 }
 
 export interface Plan {

@@ -282,3 +282,27 @@ describe("Docker host step", () => {
     });
   });
 });
+
+describe("Review step warnings", () => {
+  it("warns when the plan puts the GitHub token into runner containers, and not otherwise", async () => {
+    const runner = (auth: string) => ({
+      resource: { kind: "docker.runner", name: "slipway-acme-1" }, action: "create", reason: "does not exist yet", changes: [],
+      attributes: { auth, image: "x", labels: "self-hosted,linux,slipway", state: "running, online in GitHub" },
+    });
+    mockIPC((cmd) => {
+      if (cmd === "plan_changes") return { steps: [runner("GitHub token in the container (ACCESS_TOKEN)")] };
+      throw new Error(cmd);
+    });
+    render(ReviewStep);
+    expect((await screen.findByRole("alert")).textContent).toContain("1 runner container(s) will hold your GitHub token");
+    cleanup();
+    clearMocks();
+    mockIPC((cmd) => {
+      if (cmd === "plan_changes") return { steps: [runner("registration token only")] };
+      throw new Error(cmd);
+    });
+    render(ReviewStep);
+    await screen.findByText("docker.runner/slipway-acme-1");
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});

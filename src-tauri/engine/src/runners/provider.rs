@@ -118,6 +118,16 @@ pub fn github_host_for(api_url: &str) -> Option<String> {
     )
 }
 
+/// How many runners the plan starts or rebuilds with the PAT in their
+/// environment (the warned PAT-in-container mode), for a warning next to it.
+pub fn runners_holding_token(plan: &crate::plan::Plan) -> usize {
+    let holding = auth_attribute(true);
+    plan.changes()
+        .filter(|s| s.resource.kind == KIND_RUNNER && s.action != Action::Delete)
+        .filter(|s| s.attributes.get("auth") == Some(&holding))
+        .count()
+}
+
 /// The `auth` attribute: what a runner container holds to reach GitHub.
 fn auth_attribute(pat_in_container: bool) -> String {
     if pat_in_container {

@@ -461,6 +461,10 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
         create.attributes["auth"], "GitHub token in the container (ACCESS_TOKEN)",
         "the plan says the token goes into the container"
     );
+    assert_eq!(
+        slipway_engine::runners::provider::runners_holding_token(&first),
+        1
+    );
     let report = apply(&first, &p, &|_| {}).await;
     assert!(report.is_success(), "{:?}", report.failed);
     let name = container_name("acme", 1);
@@ -475,6 +479,10 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
     let id = list(&gh, "acme").await.unwrap()[0].id;
     state.runners.auth = RunnerAuthMode::RegistrationToken;
     let (back, p) = plan_for(&state).await;
+    assert_eq!(
+        slipway_engine::runners::provider::runners_holding_token(&back),
+        0
+    );
     assert!(apply(&back, &p, &|_| {}).await.is_success());
     let inspect = docker_cli(&["inspect", &name]);
     assert!(!inspect.contains("ghp_in_container"), "{inspect}");
