@@ -234,17 +234,14 @@ stop_peers() {
 # Secret Service (gnome-keyring on its own D-Bus session) and a throwaway
 # HOME, so tests never touch the developer's real keychain or AWS config.
 in_keyring_session() {
-  local session state
+  local session
   session=$(mktemp -d "$PEER_WORK/session.XXXXXX")
-  # ssh's control sockets live under XDG_STATE_HOME: a short path, since a
-  # Unix socket path has at most 107 bytes.
-  state=$(mktemp -d /tmp/slipway-state.XXXXXX)
   mkdir -p "$session/home" "$session/run"
   chmod 700 "$session/run"
   local status=0
   CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} \
   HOME="$session/home" XDG_RUNTIME_DIR="$session/run" XDG_DATA_HOME="$session/home/.local/share" \
-  XDG_CONFIG_HOME="$session/home/.config" XDG_STATE_HOME="$state" \
+  XDG_CONFIG_HOME="$session/home/.config" \
     dbus-run-session -- keyctl session - bash -c '
       printf %s slipway-test | gnome-keyring-daemon --foreground --unlock --components=secrets \
         >"$XDG_RUNTIME_DIR/keyring.log" 2>&1 &
@@ -259,6 +256,6 @@ in_keyring_session() {
       "$@"; status=$?
       kill -TERM "$keyring_pid" 2>/dev/null; wait "$keyring_pid" 2>/dev/null
       exit $status' _ "$@" || status=$?
-  rm -rf "$session" "$state"
+  rm -rf "$session"
   return $status
 }

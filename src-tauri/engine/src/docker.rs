@@ -138,19 +138,17 @@ pub struct EngineInfo {
 
 /// Connects and asks the engine who it is (ping, version, info).
 pub async fn connect(endpoint: &DockerEndpoint) -> Result<(Docker, EngineInfo), DockerError> {
-    if let DockerEndpoint::Ssh { address, identity } = endpoint {
-        if let Some(key) = identity.as_ref().filter(|k| !k.is_file()) {
+    if let DockerEndpoint::Ssh {
+        address,
+        identity: Some(key),
+    } = endpoint
+    {
+        if !key.is_file() {
             return Err(DockerError::Ssh {
                 address: address.clone(),
                 detail: format!("the private key {} does not exist", key.display()),
             });
         }
-        let target =
-            ssh::SshTarget::parse(address, identity.clone()).map_err(DockerError::BadAddress)?;
-        target
-            .preflight(Duration::from_secs(CONNECT_TIMEOUT_SECS + 5))
-            .await
-            .map_err(|detail| classify_ssh(address.clone(), detail))?;
     }
     let docker = client(endpoint)?;
     let address = endpoint.describe();
@@ -159,12 +157,31 @@ pub async fn connect(endpoint: &DockerEndpoint) -> Result<(Docker, EngineInfo), 
         let info = docker.info().await?;
         Ok::<_, bollard::errors::Error>((version, info))
     };
-    let (version, info) = tokio::time::timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS), probe)
+    let probed = tokio::time::timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS), probe)
         .await
         .map_err(|_| DockerError::Timeout {
             address: address.clone(),
-        })?
-        .map_err(|e| classify(endpoint, e))?;
+        })
+        .and_then(|r| r.map_err(|e| classify(endpoint, e)));
+    let (version, info) = match (probed, endpoint) {
+        (Ok(answer), _) => answer,
+        // The data connection cannot carry ssh's own words: ask once more
+        // with a plain `docker version` over ssh to say what went wrong.
+        (Err(error), DockerEndpoint::Ssh { address, identity }) => {
+            let target = ssh::SshTarget::parse(address, identity.clone())
+                .map_err(DockerError::BadAddress)?;
+            return Err(
+                match target
+                    .preflight(Duration::from_secs(CONNECT_TIMEOUT_SECS + 5))
+                    .await
+                {
+                    Err(detail) => classify_ssh(address.clone(), detail),
+                    Ok(()) => error,
+                },
+            );
+        }
+        (Err(error), _) => return Err(error),
+    };
     let engine = EngineInfo {
         endpoint: address,
         version: version.version.unwrap_or_default(),

@@ -88,8 +88,9 @@ impl SshTarget {
         c
     }
 
-    /// Runs `docker version` on the host once, so a failure comes with
-    /// ssh's or docker's own words (the data connections cannot carry them).
+    /// Runs `docker version` on the host, so a failed connection is
+    /// explained in ssh's or docker's own words (the data connections
+    /// cannot carry them).
     pub async fn preflight(&self, timeout: Duration) -> Result<(), String> {
         let mut command = self.command(&["docker", "version", "--format", "{{.Server.Version}}"]);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
