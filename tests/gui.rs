@@ -90,7 +90,7 @@ async fn wait_for_attr(client: &Client, css: &str, attr: &str, want: &str) -> St
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
+async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok_and_an_empty_status() {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "DISPLAY is not set: run under Xvfb (scripts/test-all.sh does)"
@@ -171,6 +171,30 @@ async fn the_window_opens_on_the_doctor_step_with_docker_and_keychain_ok() {
     wait_for_text(&client, "h2", "checked at").await;
 
     screenshot(&client, "doctor").await;
+
+    // Nothing is set up yet: the Status window says what each section waits
+    // for, instead of empty tables.
+    click(&client, "nav button[data-step=status]").await;
+    wait_for_text(
+        &client,
+        "#runners-unavailable",
+        "no organization chosen yet",
+    )
+    .await;
+    wait_for_attr(
+        &client,
+        "#credentials li[data-check=github] .badge",
+        "data-status",
+        "warning",
+    )
+    .await;
+    wait_for_attr(
+        &client,
+        "#credentials li[data-check=docker] .badge",
+        "data-status",
+        "ok",
+    )
+    .await;
     client.close().await.unwrap();
 }
 
