@@ -174,24 +174,16 @@ pub async fn collect(
     };
     let workflow_runs = match (&github, github_settings) {
         (Some(client), Some(g)) => {
-            let mut out = Vec::new();
-            let mut failure = None;
-            for repo in &g.repositories {
-                match recent_runs(client, &g.organization, repo, &g.workflow_path, 5).await {
-                    Ok(runs) => out.push(RepositoryRuns {
-                        repository: repo.clone(),
+            gather(g.repositories.iter().cloned().map(|repo| async move {
+                recent_runs(client, &g.organization, &repo, &g.workflow_path, 5)
+                    .await
+                    .map(|runs| RepositoryRuns {
+                        repository: repo,
                         runs,
-                    }),
-                    Err(e) => {
-                        failure = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
-            match failure {
-                Some(reason) => Section::Unavailable { reason },
-                None => Section::Ready { items: out },
-            }
+                    })
+                    .map_err(|e| e.to_string())
+            }))
+            .await
         }
         _ => Section::Unavailable {
             reason: no_github(),
@@ -199,21 +191,13 @@ pub async fn collect(
     };
     let images = match (admin.or(push_session.as_ref()), &state.aws) {
         (Some(session), Some(aws)) => {
-            let mut out = Vec::new();
-            let mut failure = None;
-            for name in crate::aws::ecr_repository_names(state) {
-                match repository_images(&session.ecr, &name, &session.identity.arn, &aws.region).await {
-                    Ok(r) => out.push(r),
-                    Err(e) => {
-                        failure = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
-            match failure {
-                Some(reason) => Section::Unavailable { reason },
-                None => Section::Ready { items: out },
-            }
+            let names = crate::aws::ecr_repository_names(state);
+            gather(names.into_iter().map(|name| async move {
+                repository_images(&session.ecr, &name, &session.identity.arn, &aws.region)
+                    .await
+                    .map_err(|e| e.to_string())
+            }))
+            .await
         }
         (_, None) => Section::Unavailable {
             reason: "AWS is not set up yet (AWS step)".into(),
@@ -230,6 +214,21 @@ pub async fn collect(
         images,
         credentials,
     }
+}
+
+/// Awaits each in turn; the first failure makes the whole section unavailable.
+async fn gather<T, F>(futures: impl IntoIterator<Item = F>) -> Section<Vec<T>>
+where
+    F: std::future::Future<Output = Result<T, String>>,
+{
+    let mut items = Vec::new();
+    for future in futures {
+        match future.await {
+            Ok(item) => items.push(item),
+            Err(reason) => return Section::Unavailable { reason },
+        }
+    }
+    Section::Ready { items }
 }
 
 async fn runners_section(

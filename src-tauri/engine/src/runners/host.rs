@@ -246,6 +246,11 @@ pub async fn forget_registration(docker: &Docker, name: &str) -> Result<(), Runn
     if docker.inspect_container(name, None).await.is_ok() {
         return Ok(());
     }
+    remove_registration_volume(docker, name).await
+}
+
+/// Removes a runner's registration volume; gone already is fine.
+async fn remove_registration_volume(docker: &Docker, name: &str) -> Result<(), RunnerError> {
     match docker
         .remove_volume(
             &volume_name(name),
@@ -257,7 +262,7 @@ pub async fn forget_registration(docker: &Docker, name: &str) -> Result<(), Runn
         | Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
         }) => Ok(()),
-        Err(e) => Err(engine("remove a stale registration volume")(e)),
+        Err(e) => Err(engine("remove a runner's registration volume")(e)),
     }
 }
 
@@ -362,19 +367,7 @@ pub async fn remove(
         }) => {}
         Err(e) => return Err(engine("remove a runner container")(e)),
     }
-    match docker
-        .remove_volume(
-            &volume_name(name),
-            Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
-        )
-        .await
-    {
-        Ok(())
-        | Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => {}
-        Err(e) => return Err(engine("remove a runner's registration volume")(e)),
-    }
+    remove_registration_volume(docker, name).await?;
     remove_work_dir(docker, name, work_base, image).await
 }
 

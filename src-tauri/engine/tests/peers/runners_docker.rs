@@ -26,6 +26,25 @@ fn docker_cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The runners provider for the organization `acme` on the fake GitHub.
+fn runners_provider(
+    docker: &bollard::Docker,
+    token: &SecretString,
+    state: &slipway_engine::config::DesiredState,
+) -> slipway_engine::runners::provider::RunnersProvider {
+    slipway_engine::runners::provider::RunnersProvider {
+        docker: docker.clone(),
+        github: GithubClient::new(&github_url(), token).unwrap(),
+        organization: "acme".into(),
+        settings: state.runners.clone(),
+        install_id: state.install_id.clone(),
+        github_host: Some(github_url().trim_start_matches("http://").to_string()),
+        access_token: None,
+        registry_password: None,
+        remove_strays: false,
+    }
+}
+
 async fn wait_online(gh: &GithubClient, names: &[String]) -> Vec<RunnerStatus> {
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
@@ -216,7 +235,6 @@ async fn the_plan_scales_runners_repairs_drift_spares_busy_ones_and_removes_orph
     use slipway_engine::apply::apply;
     use slipway_engine::config::{DesiredState, GithubSettings};
     use slipway_engine::plan::{plan, Action};
-    use slipway_engine::runners::provider::RunnersProvider;
 
     let _fake = crate::github_fake::FAKE.lock().await;
     fake_github(
@@ -238,17 +256,8 @@ async fn the_plan_scales_runners_repairs_drift_spares_busy_ones_and_removes_orph
     let (docker, _) = connect(&DockerEndpoint::resolve(&DockerSettings::default()).unwrap())
         .await
         .unwrap();
-    let provider = |state: &DesiredState| RunnersProvider {
-        docker: docker.clone(),
-        github: GithubClient::new(&github_url(), &SecretString::from("ghp_plan".to_string()))
-            .unwrap(),
-        organization: "acme".into(),
-        settings: state.runners.clone(),
-        install_id: state.install_id.clone(),
-        github_host: Some(github_url().trim_start_matches("http://").to_string()),
-        access_token: None,
-        registry_password: None,
-        remove_strays: false,
+    let provider = |state: &DesiredState| {
+        runners_provider(&docker, &SecretString::from("ghp_plan".to_string()), state)
     };
     let gh = GithubClient::new(&github_url(), &SecretString::from("ghp_plan".to_string())).unwrap();
     let plan_for = |state: &DesiredState| {
@@ -416,15 +425,8 @@ async fn the_pat_goes_into_containers_only_when_chosen_and_a_runner_that_never_c
         .unwrap();
     let gh = GithubClient::new(&github_url(), &pat).unwrap();
     let provider = |state: &DesiredState| RunnersProvider {
-        docker: docker.clone(),
-        github: GithubClient::new(&github_url(), &pat).unwrap(),
-        organization: "acme".into(),
-        settings: state.runners.clone(),
-        install_id: state.install_id.clone(),
-        github_host: Some(github_url().trim_start_matches("http://").to_string()),
         access_token: (state.runners.auth == RunnerAuthMode::PatInContainer).then(|| pat.clone()),
-        registry_password: None,
-        remove_strays: false,
+        ..runners_provider(&docker, &pat, state)
     };
     let plan_for = |state: &DesiredState| {
         let p = provider(state);
@@ -552,15 +554,8 @@ async fn another_installs_runners_are_reported_and_removed_only_when_asked() {
         state
     };
     let provider = |state: &DesiredState, remove_strays: bool| RunnersProvider {
-        docker: docker.clone(),
-        github: GithubClient::new(&github_url(), &pat).unwrap(),
-        organization: "acme".into(),
-        settings: state.runners.clone(),
-        install_id: state.install_id.clone(),
-        github_host: Some(github_url().trim_start_matches("http://").to_string()),
-        access_token: None,
-        registry_password: None,
         remove_strays,
+        ..runners_provider(&docker, &pat, state)
     };
     let plan_for = |state: &DesiredState, remove_strays: bool| {
         let p = provider(state, remove_strays);
