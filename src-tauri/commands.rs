@@ -45,15 +45,26 @@ pub struct AppInfo {
     config_exists: bool,
     config_error: Option<String>,
     keychain_service: &'static str,
+    /// GitHub and AWS are chosen: the app opens on the Status window.
+    set_up: bool,
 }
 
 /// Where settings and secrets live, and whether the settings file loads.
 #[tauri::command]
 pub fn app_info() -> Result<AppInfo, String> {
     let store = config_store()?;
-    let (config_exists, config_error) = match store.load() {
-        Ok(loaded) => (loaded.is_some(), None),
-        Err(e) => (true, Some(e.to_string())),
+    let (config_exists, config_error, set_up) = match store.load() {
+        Ok(loaded) => {
+            let set_up = loaded.as_ref().is_some_and(|l| {
+                l.state.aws.is_some()
+                    && l.state
+                        .github
+                        .as_ref()
+                        .is_some_and(|g| !g.organization.is_empty())
+            });
+            (loaded.is_some(), None, set_up)
+        }
+        Err(e) => (true, Some(e.to_string()), false),
     };
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION"),
@@ -61,6 +72,7 @@ pub fn app_info() -> Result<AppInfo, String> {
         config_exists,
         config_error,
         keychain_service: KEYCHAIN_SERVICE,
+        set_up,
     })
 }
 

@@ -4,6 +4,7 @@ import { cleanup, render, screen, within } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
+import { wizard } from "./lib/wizard.svelte";
 import type { DoctorReport, AppInfo } from "./lib/api";
 
 const report: DoctorReport = {
@@ -33,6 +34,7 @@ const info: AppInfo = {
   config_exists: false,
   config_error: null,
   keychain_service: "dev.slipway",
+  set_up: false,
 };
 
 function backend(overrides: Record<string, () => unknown> = {}) {
@@ -50,6 +52,7 @@ function backend(overrides: Record<string, () => unknown> = {}) {
 afterEach(() => {
   cleanup();
   clearMocks();
+  wizard.current = "doctor";
 });
 
 describe("wizard frame", () => {
@@ -62,6 +65,29 @@ describe("wizard frame", () => {
       "doctor", "github", "repos", "aws", "docker", "review", "apply", "status",
     ]);
     expect(buttons.filter((b) => b.disabled)).toEqual([]);
+  });
+});
+
+describe("where the app opens", () => {
+  it("opens on the checks for a new user and on Status once GitHub and AWS are set up", async () => {
+    backend();
+    render(App);
+    await screen.findByText("Docker 20.10.24 reachable at unix:///var/run/docker.sock");
+    expect(wizard.current).toBe("doctor");
+    cleanup();
+    clearMocks();
+
+    backend({
+      app_info: () => ({ ...info, config_exists: true, set_up: true }),
+      status_report: () => ({
+        organization: "acme", aws_auth: "oidc",
+        runners: { state: "ready", items: [] }, workflow_runs: { state: "ready", items: [] },
+        images: { state: "ready", items: [] }, credentials: [],
+      }),
+    });
+    render(App);
+    await screen.findByRole("heading", { name: "Status" });
+    expect(wizard.current).toBe("status");
   });
 });
 

@@ -28,6 +28,8 @@ export interface AppInfo {
   config_exists: boolean;
   config_error: string | null;
   keychain_service: string;
+  /** GitHub and AWS are chosen: the app opens on the Status window. */
+  set_up: boolean;
 }
 
 export function runDoctor(): Promise<DoctorReport> {
