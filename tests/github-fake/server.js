@@ -449,12 +449,22 @@ function runView(full, run) {
     html_url: `https://github.com/${full}/actions/runs/${run.id}`,
   });
 }
-app.get("/repos/:owner/:repo/actions/runs", (req, res) => {
+function listRuns(req, res, only) {
   const r = repoOf(req, res);
   if (!r) return;
   const full = `${req.params.owner}/${req.params.repo}`;
-  const runs = page(req, res, [...r.runs].reverse().map((run) => runView(full, run)));
-  res.json({ total_count: r.runs.length, workflow_runs: runs });
+  const chosen = [...r.runs].reverse().filter(only);
+  res.json({ total_count: chosen.length, workflow_runs: page(req, res, chosen.map((run) => runView(full, run))) });
+}
+app.get("/repos/:owner/:repo/actions/runs", (req, res) => listRuns(req, res, () => true));
+// By workflow file name, as GitHub allows for workflow_id; 404 when that
+// workflow is not on the default branch.
+app.get("/repos/:owner/:repo/actions/workflows/:workflow_id/runs", (req, res) => {
+  const r = repoOf(req, res);
+  if (!r) return;
+  const path = `.github/workflows/${req.params.workflow_id}`;
+  if (!(path in r.branches[r.default_branch].files)) return error(res, 404, "Not Found");
+  listRuns(req, res, (run) => (run.path ?? ".github/workflows/slipway-ecr.yml") === path);
 });
 
 // ---- organization self-hosted runners ---------------------------------------

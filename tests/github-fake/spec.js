@@ -24,6 +24,7 @@ export const OPERATIONS = {
   "/repos/{owner}/{repo}/actions/variables": ["get", "post"],
   "/repos/{owner}/{repo}/actions/variables/{name}": ["get", "patch", "delete"],
   "/repos/{owner}/{repo}/actions/runs": ["get"],
+  "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs": ["get"],
   "/orgs/{org}/actions/runners": ["get"],
   "/orgs/{org}/actions/runners/registration-token": ["post"],
   "/orgs/{org}/actions/runners/remove-token": ["post"],

@@ -386,6 +386,12 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         "/_fake/runs",
         &serde_json::json!({ "repo": "acme/api", "run": { "branch": "main", "status": "in_progress" } }),
     );
+    // A newer run of someone else's workflow is not Slipway's to show.
+    fake_github(
+        "POST",
+        "/_fake/runs",
+        &serde_json::json!({ "repo": "acme/api", "run": { "branch": "main", "status": "completed", "conclusion": "failure", "path": ".github/workflows/test.yml" } }),
+    );
     let status = Command::new(env!("CARGO_BIN_EXE_slipway"))
         .args(["status", "--json"])
         .env("SLIPWAY_CONFIG_DIR", dir.path())
@@ -407,6 +413,14 @@ fn one_apply_sets_up_aws_and_every_repository_and_rotation_reaches_the_secrets_f
         report["workflow_runs"]["items"][0]["runs"][0]["status"],
         "in_progress"
     );
+    assert_eq!(
+        report["workflow_runs"]["items"][0]["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // web's workflow waits in a pull request (protected branch): no runs yet.
     assert_eq!(
         report["workflow_runs"]["items"][1]["runs"],
         serde_json::json!([])

@@ -26,7 +26,9 @@ struct RunList {
     workflow_runs: Vec<RunSummary>,
 }
 
-/// The newest `limit` runs of the workflow at `workflow_path`, newest first.
+/// The newest `limit` runs of the workflow at `workflow_path` (GitHub takes
+/// the file name as the workflow's id), newest first. None while the
+/// workflow is not on the default branch yet (GitHub answers 404).
 pub async fn recent_runs(
     client: &GithubClient,
     org: &str,
@@ -34,53 +36,40 @@ pub async fn recent_runs(
     workflow_path: &str,
     limit: usize,
 ) -> Result<Vec<RunSummary>, GithubError> {
-    let list: RunList = client
-        .get_json(
-            &format!("/repos/{}/{}/actions/runs?per_page=50", seg(org), seg(repo)),
+    let result = client
+        .get_json::<RunList>(
+            &format!(
+                "/repos/{}/{}/actions/workflows/{}/runs?per_page={limit}",
+                seg(org),
+                seg(repo),
+                seg(workflow_file_name(workflow_path))
+            ),
             "list workflow runs",
-            &format!("the repository {org}/{repo}"),
+            &format!("the workflow {workflow_path} in {org}/{repo}"),
         )
-        .await?;
-    Ok(only_workflow(list.workflow_runs, workflow_path, limit))
+        .await;
+    match result {
+        Ok(list) => Ok(list.workflow_runs.into_iter().take(limit).collect()),
+        Err(GithubError::NotFound { .. }) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
-/// Runs of one workflow file (GitHub may suffix the path with `@ref`).
-fn only_workflow(runs: Vec<RunSummary>, workflow_path: &str, limit: usize) -> Vec<RunSummary> {
-    runs.into_iter()
-        .filter(|r| r.path.split('@').next() == Some(workflow_path))
-        .take(limit)
-        .collect()
+/// `.github/workflows/slipway-ecr.yml` → `slipway-ecr.yml`.
+fn workflow_file_name(workflow_path: &str) -> &str {
+    workflow_path.rsplit('/').next().unwrap_or(workflow_path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run(id: u64, path: &str) -> RunSummary {
-        RunSummary {
-            id,
-            branch: Some("main".into()),
-            status: Some("completed".into()),
-            conclusion: Some("success".into()),
-            event: "push".into(),
-            created_at: "2026-11-27T10:00:00Z".into(),
-            html_url: format!("https://github.com/acme/api/actions/runs/{id}"),
-            path: path.into(),
-        }
-    }
-
     #[test]
-    fn only_slipways_workflow_counts_with_or_without_a_ref_suffix() {
-        let runs = vec![
-            run(1, ".github/workflows/slipway-ecr.yml"),
-            run(2, ".github/workflows/test.yml"),
-            run(3, ".github/workflows/slipway-ecr.yml@refs/heads/main"),
-            run(4, ".github/workflows/slipway-ecr.yml"),
-        ];
-        let ids: Vec<u64> = only_workflow(runs, ".github/workflows/slipway-ecr.yml", 2)
-            .iter()
-            .map(|r| r.id)
-            .collect();
-        assert_eq!(ids, [1, 3]);
+    fn the_workflow_is_named_by_its_file() {
+        assert_eq!(
+            workflow_file_name(".github/workflows/slipway-ecr.yml"),
+            "slipway-ecr.yml"
+        );
+        assert_eq!(workflow_file_name("build.yml"), "build.yml");
     }
 }
