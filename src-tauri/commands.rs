@@ -297,11 +297,11 @@ pub async fn plan_changes(
     state: State<'_, AppState>,
 ) -> Result<Plan, String> {
     let (desired, mut p) = provider(&state).await?;
-    let remove_strays = remove_stray_runners.unwrap_or(false);
+    // Only observation depends on it: the reviewed plan's deletions of
+    // strays are carried out by apply as they stand.
     if let Some(r) = p.runners.as_mut() {
-        r.remove_strays = remove_strays;
+        r.remove_strays = remove_stray_runners.unwrap_or(false);
     }
-    *state.remove_strays.lock().await = remove_strays;
     let (target, options) = match teardown {
         Some(t) => (
             teardown_state(&desired),
@@ -329,10 +329,7 @@ pub async fn apply_changes(
         .await
         .clone()
         .ok_or("review the plan first")?;
-    let (_, mut p) = provider(&state).await?;
-    if let Some(r) = p.runners.as_mut() {
-        r.remove_strays = *state.remove_strays.lock().await;
-    }
+    let (_, p) = provider(&state).await?;
     let sink = |event: ProgressEvent| {
         let _ = on_event.send(event);
     };

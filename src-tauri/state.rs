@@ -1,7 +1,6 @@
 //! What the desktop app remembers while it runs: the admin's AWS session
 //! (typed keys live here in memory only), a GitHub token being checked (in
-//! memory until it passes and the user keeps it), and the plan under review
-//! (with how it was asked for).
+//! memory until it passes and the user keeps it), and the plan under review.
 
 use secrecy::SecretString;
 use slipway_engine::aws::AwsSession;
@@ -13,7 +12,4 @@ pub struct AppState {
     pub aws: Mutex<Option<AwsSession>>,
     pub plan: Mutex<Option<Plan>>,
     pub github_token: Mutex<Option<SecretString>>,
-    /// The plan under review removes other installs' runners (asked for in
-    /// the Status window); apply must observe them the same way.
-    pub remove_strays: Mutex<bool>,
 }

@@ -4,7 +4,7 @@
 //! a secret in its output.
 
 mod aws;
-mod docker;
+pub(crate) mod docker;
 mod gh;
 mod keychain;
 

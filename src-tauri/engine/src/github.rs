@@ -194,6 +194,20 @@ impl GithubClient {
         expect_success(&r, action, what)?;
         r.json(action)
     }
+
+    /// DELETE where "gone already" (404) is as good as deleted.
+    pub async fn delete_if_present(
+        &self,
+        path: &str,
+        action: &str,
+        what: &str,
+    ) -> Result<(), GithubError> {
+        let r = self.send(Method::DELETE, path, None, action).await?;
+        if r.status.as_u16() == 404 {
+            return Ok(());
+        }
+        expect_success(&r, action, what)
+    }
 }
 
 /// Turns an unsuccessful status into the matching error.

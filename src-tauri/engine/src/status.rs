@@ -9,7 +9,6 @@ use crate::aws::images::{repository_images, RepositoryImages};
 use crate::aws::keys::read_stored_key;
 use crate::aws::session::{connect as aws_connect, AdminCredentials, AwsSession};
 use crate::config::{AwsAuthMode, DesiredState};
-use crate::docker::{connect as docker_connect, DockerEndpoint};
 use crate::doctor::{self, Check, Status};
 use crate::github::runners::{list as list_registrations, RunnerStatus};
 use crate::github::runs::{recent_runs, RunSummary};
@@ -17,6 +16,7 @@ use crate::github::token::check_token;
 use crate::github::GithubClient;
 use crate::runners::host::{container_name, list_runners, list_strays, RunnerContainer};
 use crate::secrets::Keychain;
+use bollard::Docker;
 
 /// A section's rows, or why there are none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -162,12 +162,21 @@ pub async fn collect(
                 .fix("enter it again in the Docker host step (CLI: `slipway init --registry-user NAME --registry-password-stdin`)")
         });
     }
-    credentials.push(doctor::run_docker(&state.docker, &state.runners.image).await);
+    // One connection serves the host check and the runners section.
+    let (docker_check, docker) =
+        doctor::docker::check_and_connect(&state.docker, &state.runners.image).await;
+    let docker_problem = docker_check.fix.clone().unwrap_or_default();
+    credentials.push(docker_check);
 
     let runners = match (&github, github_settings) {
-        (Some(client), Some(g)) => {
-            Section::from_result(runners_section(state, client, &g.organization).await)
-        }
+        (Some(client), Some(g)) => match &docker {
+            Some(docker) => {
+                Section::from_result(runners_section(state, docker, client, &g.organization).await)
+            }
+            None => Section::Unavailable {
+                reason: format!("the Docker host: {docker_problem}"),
+            },
+        },
         _ => Section::Unavailable {
             reason: no_github(),
         },
@@ -233,21 +242,17 @@ where
 
 async fn runners_section(
     state: &DesiredState,
+    docker: &Docker,
     client: &GithubClient,
     org: &str,
 ) -> Result<Vec<RunnerRow>, String> {
     let registered = list_registrations(client, org)
         .await
         .map_err(|e| e.to_string())?;
-    let endpoint = DockerEndpoint::resolve(&state.docker).map_err(|e| e.to_string())?;
-    let docker = match docker_connect(&endpoint).await {
-        Ok((docker, _)) => docker,
-        Err(e) => return Err(format!("the Docker host: {e}")),
-    };
-    let containers = list_runners(&docker, &state.install_id)
+    let containers = list_runners(docker, &state.install_id)
         .await
         .map_err(|e| e.to_string())?;
-    let strays = list_strays(&docker, org, &state.install_id)
+    let strays = list_strays(docker, org, &state.install_id)
         .await
         .map_err(|e| e.to_string())?;
     Ok(runner_rows(

@@ -42,9 +42,9 @@ impl SshTarget {
             None => (None, rest),
         };
         let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
-            let (host, after) = v6
-                .split_once(']')
-                .ok_or_else(|| format!("{address}: unclosed [ in the host"))?;
+            let (host, after) = v6.split_once(']').ok_or_else(|| {
+                format!("{address}: an IPv6 host needs its closing ], as in ssh://user@[::1]:22")
+            })?;
             (host.to_string(), after.strip_prefix(':'))
         } else {
             match host_port.split_once(':') {
@@ -54,8 +54,11 @@ impl SshTarget {
         };
         let port = port
             .map(|p| {
-                p.parse::<u16>()
-                    .map_err(|_| format!("{address}: \"{p}\" is not a port number"))
+                p.parse::<u16>().map_err(|_| {
+                    format!(
+                        "{address}: \"{p}\" is not a port number; write it as ssh://user@host:2222"
+                    )
+                })
             })
             .transpose()?;
         if host.is_empty() || host.starts_with('-') || host.contains(char::is_whitespace) {

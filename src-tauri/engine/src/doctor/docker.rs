@@ -3,20 +3,31 @@
 use super::{gib, Check, Status};
 use crate::config::DockerSettings;
 use crate::docker::{connect, DockerEndpoint};
+use bollard::Docker;
 
 const TITLE: &str = "Docker engine";
 
 pub(super) async fn check(settings: &DockerSettings, runner_image: &str) -> Check {
+    check_and_connect(settings, runner_image).await.0
+}
+
+/// The check, and the connected client when the engine answered (so a
+/// caller that needs the engine next does not connect twice).
+pub(crate) async fn check_and_connect(
+    settings: &DockerSettings,
+    runner_image: &str,
+) -> (Check, Option<Docker>) {
     let endpoint = match DockerEndpoint::resolve(settings) {
         Ok(e) => e,
         Err(e) => {
-            return Check::new(
+            let check = Check::new(
                 "docker",
                 TITLE,
                 Status::Error,
                 "the Docker host setting is invalid",
             )
-            .fix(e.to_string())
+            .fix(e.to_string());
+            return (check, None);
         }
     };
     match connect(&endpoint).await {
@@ -26,7 +37,7 @@ pub(super) async fn check(settings: &DockerSettings, runner_image: &str) -> Chec
             } else {
                 format!("{runner_image} is not pulled yet (apply pulls it)")
             };
-            Check::new(
+            let check = Check::new(
                 "docker",
                 TITLE,
                 Status::Ok,
@@ -39,14 +50,18 @@ pub(super) async fn check(settings: &DockerSettings, runner_image: &str) -> Chec
             .detail("OS", format!("{} {}", info.os, info.arch))
             .detail("CPUs", info.cpus.to_string())
             .detail("Memory", gib(info.memory_bytes))
-            .detail("Runner image", image)
+            .detail("Runner image", image);
+            (check, Some(docker))
         }
-        Err(e) => Check::new(
-            "docker",
-            TITLE,
-            Status::Error,
-            format!("cannot reach Docker at {}", endpoint.describe()),
-        )
-        .fix(e.to_string()),
+        Err(e) => {
+            let check = Check::new(
+                "docker",
+                TITLE,
+                Status::Error,
+                format!("cannot reach Docker at {}", endpoint.describe()),
+            )
+            .fix(e.to_string());
+            (check, None)
+        }
     }
 }

@@ -73,16 +73,11 @@ pub async fn list(client: &GithubClient, org: &str) -> Result<Vec<RunnerStatus>,
 
 /// Removes a runner's registration; gone already is fine.
 pub async fn remove(client: &GithubClient, org: &str, id: u64) -> Result<(), GithubError> {
-    let r = client
-        .send(
-            Method::DELETE,
+    client
+        .delete_if_present(
             &format!("/orgs/{}/actions/runners/{id}", seg(org)),
-            None,
             "remove a runner",
+            &format!("runner {id}"),
         )
-        .await?;
-    if r.status.as_u16() == 404 {
-        return Ok(());
-    }
-    expect_success(&r, "remove a runner", &format!("runner {id}"))
+        .await
 }

@@ -131,23 +131,15 @@ pub async fn delete_secret(
     repo: &str,
     name: &str,
 ) -> Result<(), GithubError> {
-    let r = client
-        .send(
-            Method::DELETE,
-            &format!(
-                "/repos/{}/{}/actions/secrets/{}",
-                seg(org),
-                seg(repo),
-                seg(name)
-            ),
-            None,
-            "delete an Actions secret",
-        )
-        .await?;
-    if r.status.as_u16() == 404 {
-        return Ok(());
-    }
-    expect_success(&r, "delete an Actions secret", &format!("{org}/{repo}"))
+    delete_actions_item(
+        client,
+        org,
+        repo,
+        "secrets",
+        name,
+        "delete an Actions secret",
+    )
+    .await
 }
 
 /// Deletes an Actions variable; gone already is fine.
@@ -157,23 +149,38 @@ pub async fn delete_variable(
     repo: &str,
     name: &str,
 ) -> Result<(), GithubError> {
-    let r = client
-        .send(
-            Method::DELETE,
+    delete_actions_item(
+        client,
+        org,
+        repo,
+        "variables",
+        name,
+        "delete an Actions variable",
+    )
+    .await
+}
+
+/// `DELETE /repos/{org}/{repo}/actions/{kind}/{name}`, 404 being fine.
+async fn delete_actions_item(
+    client: &GithubClient,
+    org: &str,
+    repo: &str,
+    kind: &str,
+    name: &str,
+    action: &str,
+) -> Result<(), GithubError> {
+    client
+        .delete_if_present(
             &format!(
-                "/repos/{}/{}/actions/variables/{}",
+                "/repos/{}/{}/actions/{kind}/{}",
                 seg(org),
                 seg(repo),
                 seg(name)
             ),
-            None,
-            "delete an Actions variable",
+            action,
+            &format!("{org}/{repo}"),
         )
-        .await?;
-    if r.status.as_u16() == 404 {
-        return Ok(());
-    }
-    expect_success(&r, "delete an Actions variable", &format!("{org}/{repo}"))
+        .await
 }
 
 #[derive(Deserialize)]

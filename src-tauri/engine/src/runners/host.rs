@@ -156,7 +156,7 @@ pub async fn list_runners(
     docker: &Docker,
     install_id: &str,
 ) -> Result<Vec<RunnerContainer>, RunnerError> {
-    list_labelled(docker, &format!("{LABEL_INSTALL}={install_id}")).await
+    list_labelled(docker, &format!("{LABEL_INSTALL}={install_id}"), |_| true).await
 }
 
 /// Runner containers that another Slipway install made for `org` on this
@@ -166,22 +166,10 @@ pub async fn list_strays(
     org: &str,
     install_id: &str,
 ) -> Result<Vec<RunnerContainer>, RunnerError> {
-    let mut out = Vec::new();
-    for c in list_labelled(docker, &format!("{LABEL_ORG}={org}")).await? {
-        let inspect = docker
-            .inspect_container(&c.name, None)
-            .await
-            .map_err(engine("inspect a runner container"))?;
-        let install = inspect
-            .config
-            .and_then(|c| c.labels)
-            .and_then(|l| l.get(LABEL_INSTALL).cloned())
-            .unwrap_or_default();
-        if install != install_id {
-            out.push(c);
-        }
-    }
-    Ok(out)
+    list_labelled(docker, &format!("{LABEL_ORG}={org}"), |labels| {
+        labels.get(LABEL_INSTALL).map(String::as_str) != Some(install_id)
+    })
+    .await
 }
 
 /// The runner's work directory as bound into its container (`P:P`, ending
@@ -195,7 +183,13 @@ pub async fn work_dir_of(docker: &Docker, name: &str) -> Option<PathBuf> {
     })
 }
 
-async fn list_labelled(docker: &Docker, label: &str) -> Result<Vec<RunnerContainer>, RunnerError> {
+/// Runner containers matching the label filter whose labels `keep` accepts
+/// (the engine's list carries the labels, so no container is inspected).
+async fn list_labelled(
+    docker: &Docker,
+    label: &str,
+    keep: impl Fn(&HashMap<String, String>) -> bool,
+) -> Result<Vec<RunnerContainer>, RunnerError> {
     let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
@@ -209,7 +203,11 @@ async fn list_labelled(docker: &Docker, label: &str) -> Result<Vec<RunnerContain
         .into_iter()
         .filter_map(|c| {
             let name = c.names?.first()?.trim_start_matches('/').to_string();
-            let index = c.labels?.get(LABEL_INDEX)?.parse().ok()?;
+            let labels = c.labels?;
+            if !keep(&labels) {
+                return None;
+            }
+            let index = labels.get(LABEL_INDEX)?.parse().ok()?;
             let running = c.state.map(|s| s.to_string() == "running").unwrap_or(false);
             Some(RunnerContainer {
                 name,

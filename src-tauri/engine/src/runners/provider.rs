@@ -42,7 +42,8 @@ pub struct RunnersProvider {
     pub access_token: Option<SecretString>,
     /// Credentials for the image's registry, when a user name is set.
     pub registry_password: Option<SecretString>,
-    /// Remove runner containers another install left for this organization.
+    /// Plan the removal of runner containers another install left for this
+    /// organization (observation only: apply removes what the plan lists).
     pub remove_strays: bool,
 }
 
